@@ -1,0 +1,106 @@
+import { BerthError } from './berth-error.js';
+import type {
+  CreateDeploymentOptions,
+  DeleteDeploymentOptions,
+  Deployment,
+  Endpoint,
+  EndpointOption,
+  PredictionInput,
+  PredictOptions,
+  TargetConfig,
+  UpdateDeploymentOptions,
+} from './deployment.js';
+import type { PredictionsResponse } from './predictions-response.js';
+
+/** Marks deployment client classes; the registry checks it instead of `instanceof`. */
+export const DEPLOYMENT_CLIENT_BRAND: unique symbol = Symbol.for('berth.deployment-client') as never;
+
+/** Spec versions of the target contract this copy of core can load. */
+export const SUPPORTED_SPECIFICATION_VERSIONS = ['v1'] as const;
+export type SpecificationVersion = (typeof SUPPORTED_SPECIFICATION_VERSIONS)[number];
+
+const ENDPOINTS_UNIMPLEMENTED =
+  'Method is unimplemented in base client. Implementation should be provided by specific target plugins.';
+
+/**
+ * The contract every target implements: MLflow's `BaseDeploymentClient` in camelCase.
+ * Constructed with the full target URI (`local`, `sagemaker:/us-east-1`, `http://host:5000`).
+ */
+export abstract class BaseDeploymentClient {
+  static readonly [DEPLOYMENT_CLIENT_BRAND] = true;
+  /** Which version of the target contract this class implements. */
+  static readonly specificationVersion: SpecificationVersion = 'v1';
+
+  readonly targetUri: string;
+
+  constructor(targetUri: string) {
+    this.targetUri = targetUri;
+  }
+
+  /** Deploy a model; resolves once the deployment can serve. A taken name is RESOURCE_ALREADY_EXISTS. */
+  abstract createDeployment(name: string, modelUri: string, options?: CreateDeploymentOptions): Promise<Deployment>;
+  abstract updateDeployment(name: string, options?: UpdateDeploymentOptions): Promise<Deployment>;
+  /** Idempotent: deleting a missing deployment succeeds. */
+  abstract deleteDeployment(name: string, options?: DeleteDeploymentOptions): Promise<void>;
+  abstract listDeployments(options?: EndpointOption): Promise<Deployment[]>;
+  /** RESOURCE_DOES_NOT_EXIST when absent. */
+  abstract getDeployment(name: string, options?: EndpointOption): Promise<Deployment>;
+  abstract predict(
+    deploymentName: string | undefined,
+    inputs: PredictionInput,
+    options?: PredictOptions,
+  ): Promise<PredictionsResponse>;
+
+  /** A stream of prediction chunks. */
+  predictStream(
+    _deploymentName: string | undefined,
+    _inputs: PredictionInput,
+    _options?: PredictOptions,
+  ): AsyncIterable<Record<string, unknown>> {
+    throw new BerthError(`Streaming predictions are not supported by the '${this.targetUri}' target.`, {
+      code: 'NOT_IMPLEMENTED',
+    });
+  }
+
+  async explain(
+    _deploymentName: string | undefined,
+    _inputs: PredictionInput,
+    _options?: PredictOptions,
+  ): Promise<unknown> {
+    throw new BerthError('Computing model explanations is not yet supported for this deployment target', {
+      code: 'NOT_IMPLEMENTED',
+    });
+  }
+
+  async createEndpoint(_name: string, _config?: TargetConfig): Promise<Endpoint> {
+    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+  }
+
+  async updateEndpoint(_endpoint: string, _config?: TargetConfig): Promise<Endpoint> {
+    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+  }
+
+  async deleteEndpoint(_endpoint: string): Promise<void> {
+    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+  }
+
+  async listEndpoints(): Promise<Endpoint[]> {
+    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+  }
+
+  async getEndpoint(_endpoint: string): Promise<Endpoint> {
+    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+  }
+}
+
+/** A constructor of a concrete client class, as a target module exports it. */
+export type DeploymentClientClass = (new (
+  targetUri: string,
+) => BaseDeploymentClient) & {
+  readonly specificationVersion?: string;
+};
+
+/** True for a client class from any copy of core (checks the brand, not the prototype chain). */
+export function isDeploymentClientClass(value: unknown): value is DeploymentClientClass {
+  return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[DEPLOYMENT_CLIENT_BRAND] === true;
+}
