@@ -15,6 +15,12 @@ import type { PredictionsResponse } from './predictions-response.js';
 /** Marks deployment client classes; the registry checks it instead of `instanceof`. */
 export const DEPLOYMENT_CLIENT_BRAND: unique symbol = Symbol.for('berth.deployment-client') as never;
 
+/**
+ * Marks `BaseDeploymentClient` itself (an own static property, so subclasses do not inherit it):
+ * a target that re-exports the base class still exports exactly one client class.
+ */
+const BASE_CLIENT_MARKER = Symbol.for('berth.deployment-client.base');
+
 /** Spec versions of the target contract this copy of core can load. */
 export const SUPPORTED_SPECIFICATION_VERSIONS = ['v1'] as const;
 export type SpecificationVersion = (typeof SUPPORTED_SPECIFICATION_VERSIONS)[number];
@@ -51,15 +57,26 @@ export abstract class BaseDeploymentClient {
     options?: PredictOptions,
   ): Promise<PredictionsResponse>;
 
-  /** A stream of prediction chunks. */
+  /**
+   * A stream of prediction chunks. The default is a stream whose first `next()` rejects with
+   * NOT_IMPLEMENTED, so `for await` fails where the caller iterates, as a real stream's error would.
+   */
   predictStream(
     _deploymentName: string | undefined,
     _inputs: PredictionInput,
     _options?: PredictOptions,
   ): AsyncIterable<Record<string, unknown>> {
-    throw new BerthError(`Streaming predictions are not supported by the '${this.targetUri}' target.`, {
-      code: 'NOT_IMPLEMENTED',
-    });
+    const target = this.targetUri;
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: () =>
+          Promise.reject(
+            new BerthError(`Streaming predictions are not supported by the '${target}' target.`, {
+              code: 'NOT_IMPLEMENTED',
+            }),
+          ),
+      }),
+    };
   }
 
   async explain(
@@ -93,6 +110,8 @@ export abstract class BaseDeploymentClient {
   }
 }
 
+Object.defineProperty(BaseDeploymentClient, BASE_CLIENT_MARKER, { value: true });
+
 /** A constructor of a concrete client class, as a target module exports it. */
 export type DeploymentClientClass = (new (
   targetUri: string,
@@ -100,7 +119,17 @@ export type DeploymentClientClass = (new (
   readonly specificationVersion?: string;
 };
 
-/** True for a client class from any copy of core (checks the brand, not the prototype chain). */
+/**
+ * True for a concrete client class from any copy of core: it carries the brand (inherited from
+ * `BaseDeploymentClient`) and is not the base class itself. Checks the brand, never `instanceof`.
+ */
 export function isDeploymentClientClass(value: unknown): value is DeploymentClientClass {
-  return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[DEPLOYMENT_CLIENT_BRAND] === true;
+  if (typeof value !== 'function') return false;
+  const statics = value as unknown as Record<symbol, unknown>;
+  return statics[DEPLOYMENT_CLIENT_BRAND] === true && !Object.hasOwn(value, BASE_CLIENT_MARKER);
+}
+
+/** True when `version` is a contract version this copy of core can load. */
+export function isSupportedSpecificationVersion(version: unknown): version is SpecificationVersion {
+  return (SUPPORTED_SPECIFICATION_VERSIONS as readonly unknown[]).includes(version);
 }

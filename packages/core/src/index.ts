@@ -3,6 +3,7 @@ export {
   DEPLOYMENT_CLIENT_BRAND,
   type DeploymentClientClass,
   isDeploymentClientClass,
+  isSupportedSpecificationVersion,
   type SpecificationVersion,
   SUPPORTED_SPECIFICATION_VERSIONS,
 } from './base-deployment-client.js';
@@ -15,6 +16,9 @@ export {
   exitCodeFor,
   httpStatusFor,
 } from './berth-error.js';
+export { berthHome, pluginsDirectory } from './berth-home.js';
+export { closestMatch } from './closest-match.js';
+export { getDeployClient, type RunLocalOptions, runLocal, targetHelp } from './deploy-client.js';
 export type {
   CreateDeploymentOptions,
   DeleteDeploymentOptions,
@@ -26,4 +30,24 @@ export type {
   TargetConfig,
   UpdateDeploymentOptions,
 } from './deployment.js';
+export { clearDiscoveryCache, type DiscoveryOptions } from './package-discovery.js';
 export { type PredictionsFormat, PredictionsResponse } from './predictions-response.js';
+export { parseConfigPairs, validateConfig } from './target-config.js';
+export type {
+  ConfigSchemaLike,
+  SafeParseResultLike,
+  SchemaLike,
+  TargetInfo,
+  TargetModule,
+} from './target-module.js';
+export {
+  type ListTargetsOptions,
+  type LoadTargetOptions,
+  listTargets,
+  loadTarget,
+  registerTarget,
+  type TargetList,
+  TargetNotFoundError,
+  unregisterTarget,
+} from './target-registry.js';
+export { getDeploymentsTarget, parseTargetUri, setDeploymentsTarget } from './target-uri.js';

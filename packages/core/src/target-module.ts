@@ -1,0 +1,145 @@
+import {
+  type DeploymentClientClass,
+  isDeploymentClientClass,
+  isSupportedSpecificationVersion,
+  SUPPORTED_SPECIFICATION_VERSIONS,
+} from './base-deployment-client.js';
+import { BerthError } from './berth-error.js';
+import type { TargetConfig } from './deployment.js';
+
+/** What `safeParse` answers, as zod (3 and 4) and other schema libraries with that method shape it. */
+export type SafeParseResultLike =
+  | { success: true; data?: unknown }
+  | { success: false; error: { issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey> }> } };
+
+export interface SchemaLike {
+  safeParse(value: unknown): SafeParseResultLike;
+}
+
+/**
+ * A target's config schema: a zod object schema, seen only through its public `shape` and
+ * `safeParse`, so core never imports zod itself (it costs ~120 ms at start-up).
+ */
+export interface ConfigSchemaLike extends SchemaLike {
+  readonly shape: Readonly<Record<string, SchemaLike>>;
+}
+
+/** A target package's entry module after validation. */
+export interface TargetModule {
+  /** The one client class the module exports, found by brand. */
+  clientClass: DeploymentClientClass;
+  runLocal(name: string, modelUri: string, flavor?: string, config?: TargetConfig): Promise<void>;
+  targetHelp(): string;
+  configSchema?: ConfigSchemaLike;
+  /** Everything the module exports, for targets that offer more. */
+  exports: Readonly<Record<string, unknown>>;
+}
+
+/** Where a target comes from; listing fills all of it without importing target code. */
+export interface TargetInfo {
+  /** The target name, the scheme of its URIs (`local`, `sagemaker`). */
+  name: string;
+  packageName: string;
+  version: string;
+  source: 'code' | 'project' | 'plugins' | 'global';
+  /** The package folder (symlinks resolved); absent for code registrations. */
+  packageDir?: string;
+  /** The declared entry (`"."`, `"./target"`); `"(code)"` for code registrations. */
+  entry: string;
+  summary?: string;
+  /** URI syntax for help output, e.g. `sagemaker[:/region[/role-arn]]`. */
+  uri?: string;
+}
+
+/**
+ * Checks a loaded module against the contract (MLflow's plugin checks, plus the spec version) and
+ * returns its typed view. Messages follow MLflow's and name the package.
+ */
+export function validateTargetModule(loaded: unknown, info: TargetInfo): TargetModule {
+  const plugin = `Plugin registered for the target ${info.name} (package ${describePackage(info)})`;
+  if (typeof loaded !== 'object' || loaded === null) {
+    throw new BerthError(`${plugin} did not load to a module object. Raise an issue with the plugin developers.`, {
+      code: 'INTERNAL_ERROR',
+    });
+  }
+  const members = loaded as Record<string, unknown>;
+  const missing = ['runLocal', 'targetHelp'].filter((name) => typeof members[name] !== 'function');
+  if (missing.length > 0) {
+    throw new BerthError(
+      `${plugin} does not have all the required interfaces. Raise an issue with the plugin developers.\nMissing interfaces: ${missing.join(', ')}`,
+      { code: 'INTERNAL_ERROR', suggestions: [CONTRACT_HINT] },
+    );
+  }
+  const clientClass = findClientClass(members, plugin);
+  checkSpecificationVersion(clientClass, info);
+  const configSchema = members.configSchema;
+  if (configSchema !== undefined && !isConfigSchema(configSchema)) {
+    throw new BerthError(
+      `${plugin} exports a "configSchema" that is not an object schema (it needs "shape" and "safeParse", as a zod object has). Raise an issue with the plugin developers.`,
+      { code: 'INTERNAL_ERROR' },
+    );
+  }
+  const runLocal = members.runLocal as (...args: unknown[]) => unknown;
+  const targetHelp = members.targetHelp as () => string;
+  return {
+    clientClass,
+    runLocal: async (name, modelUri, flavor, config) => {
+      await runLocal(name, modelUri, flavor, config);
+    },
+    targetHelp: () => targetHelp(),
+    ...(configSchema === undefined ? {} : { configSchema }),
+    exports: members,
+  };
+}
+
+const CONTRACT_HINT =
+  "A target's entry must export exactly one class extending BaseDeploymentClient, plus runLocal() and targetHelp().";
+
+function findClientClass(members: Record<string, unknown>, plugin: string): DeploymentClientClass {
+  // One class exported under two names (a named and a default export) is still one class.
+  const classes = [...new Set(Object.values(members).filter(isDeploymentClientClass))];
+  if (classes.length === 0) {
+    throw new BerthError(
+      `${plugin} has no child class of BaseDeploymentClient. Raise an issue with the plugin developers`,
+      { code: 'INTERNAL_ERROR', suggestions: [CONTRACT_HINT] },
+    );
+  }
+  if (classes.length > 1) {
+    throw new BerthError(
+      `${plugin} has more than one child class of BaseDeploymentClient. Raise an issue with the plugin developers. Classes found are [${classes
+        .map((cls) => cls.name || '(anonymous)')
+        .join(', ')}]`,
+      { code: 'INTERNAL_ERROR', suggestions: [CONTRACT_HINT] },
+    );
+  }
+  return classes[0] as DeploymentClientClass;
+}
+
+function checkSpecificationVersion(clientClass: DeploymentClientClass, info: TargetInfo): void {
+  const version = clientClass.specificationVersion;
+  if (isSupportedSpecificationVersion(version)) return;
+  const supported = SUPPORTED_SPECIFICATION_VERSIONS.join(', ');
+  const what =
+    version === undefined
+      ? 'does not declare a specificationVersion'
+      : `declares specificationVersion ${JSON.stringify(version)}`;
+  throw new BerthError(
+    `The client class ${clientClass.name || '(anonymous)'} of target ${info.name} (package ${describePackage(info)}) ${what}, which this @berth/core does not support. Supported versions: ${supported}.`,
+    {
+      code: 'INTERNAL_ERROR',
+      suggestions: [
+        'Install versions of @berth/core and the target package that implement the same contract version (update the older one).',
+      ],
+    },
+  );
+}
+
+function isConfigSchema(value: unknown): value is ConfigSchemaLike {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as { shape?: unknown; safeParse?: unknown };
+  return typeof candidate.safeParse === 'function' && typeof candidate.shape === 'object' && candidate.shape !== null;
+}
+
+export function describePackage(info: Pick<TargetInfo, 'packageName' | 'version'>): string {
+  return info.version ? `${info.packageName}@${info.version}` : info.packageName;
+}
