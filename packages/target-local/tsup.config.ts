@@ -1,9 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // supervisor and router run as their own processes; they are entries, not exports.
+  entry: ['src/index.ts', 'src/supervisor.ts', 'src/router.ts'],
   format: ['esm'],
-  dts: true,
+  dts: { entry: 'src/index.ts' },
   clean: true,
   target: 'node20',
   sourcemap: true,

@@ -1,1 +1,5 @@
-export {};
+export type { TabularExplanation } from './explain.js';
+export { configSchema, type LocalConfig } from './local-config.js';
+export { type DeploymentHealth, LocalDeploymentClient, type LocalPredictOptions } from './local-deployment-client.js';
+export { runLocal } from './run-local.js';
+export { targetHelp } from './target-help.js';

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { openStateStore, type StateStore } from './state-store.js';
+import { pickSmoothWeighted } from './weighted-balancer.js';
+
+/**
+ * The router of one endpoint: a stable local address that spreads `/invocations` (and every other
+ * scoring route) over the endpoint's deployments by weight. Members are health-checked actively
+ * (`/ping` every 500 ms) and passively (a connection error marks a member down and the request is
+ * retried once on another member). Traffic and member URLs are re-read from SQLite on every
+ * check, and at once on `POST /-/berth/reload`, so weight changes and member restarts apply
+ * without restarting the router.
+ */
+
+interface Member {
+  name: string;
+  weight: number;
+  current: number;
+  url: string | undefined;
+  healthy: boolean;
+  served: number;
+  failures: number;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    'state-dir': { type: 'string' },
+    name: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    'ready-file': { type: 'string' },
+  },
+});
+const name = String(args.name);
+const token = process.env.BERTH_CONTROL_TOKEN;
+const HEALTH_INTERVAL_MS = 500;
+const HEALTH_TIMEOUT_MS = 400;
+const BODY_LIMIT = 100 * 1024 * 1024;
+
+let members: Member[] = [];
+let requestsServed = 0;
+let store: StateStore;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** Rebuilds the member table from state, keeping counters and health of members that stay. */
+function reload(): void {
+  const endpoint = store.getEndpoint(name);
+  if (!endpoint) return;
+  const previous = new Map(members.map((member) => [member.name, member]));
+  // One assignment: a request sees either the old table or the new one, never a mix.
+  members = Object.entries(endpoint.traffic).map(([deployment, weight]) => {
+    const row = store.getDeployment(deployment);
+    const old = previous.get(deployment);
+    const url = row?.url ?? undefined;
+    return {
+      name: deployment,
+      weight,
+      current: old?.current ?? 0,
+      url,
+      healthy: old !== undefined && old.url === url ? old.healthy : false,
+      served: old?.served ?? 0,
+      failures: old?.failures ?? 0,
+    };
+  });
+}
+
+function probe(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get(`${url}/ping`, { timeout: HEALTH_TIMEOUT_MS, agent }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(false));
+  });
+}
+
+async function checkHealth(): Promise<void> {
+  try {
+    reload();
+  } catch (error) {
+    process.stderr.write(`router: could not read state: ${(error as Error).message}\n`);
+  }
+  const table = members;
+  await Promise.all(
+    table.map(async (member) => {
+      member.healthy = member.url !== undefined && (await probe(member.url));
+    }),
+  );
+}
+
+function choose(excluded: Set<string>): Member | undefined {
+  return pickSmoothWeighted(members.filter((member) => member.healthy && !excluded.has(member.name)));
+}
+
+function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+function unavailable(response: http.ServerResponse, why: string): void {
+  sendJson(response, 503, { error_code: 'TEMPORARILY_UNAVAILABLE', message: `Endpoint '${name}': ${why}` });
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) reject(new Error('request body too large'));
+      else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/** Forwards one buffered request. Rejects only when no response started (safe to retry elsewhere). */
+function forward(
+  member: Member,
+  request: http.IncomingMessage,
+  body: Buffer,
+  response: http.ServerResponse,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(request.url ?? '/', member.url);
+    const headers = { ...request.headers, host: target.host, 'content-length': String(body.length) };
+    delete headers.connection;
+    const upstream = http.request(target, { method: request.method, headers, agent }, (answer) => {
+      const out = { ...answer.headers, 'x-berth-deployment': member.name };
+      delete out.connection;
+      response.writeHead(answer.statusCode ?? 502, out);
+      answer.pipe(response);
+      answer.on('end', resolve);
+      answer.on('error', resolve);
+    });
+    upstream.on('error', reject);
+    upstream.end(body);
+  });
+}
+
+async function proxy(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const body = await readBody(request);
+  const tried = new Set<string>();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const member = choose(tried);
+    if (!member) break;
+    tried.add(member.name);
+    try {
+      await forward(member, request, body, response);
+      member.served++;
+      requestsServed++;
+      return;
+    } catch {
+      // Connection refused/reset before any answer: passive health check, then one retry elsewhere.
+      member.healthy = false;
+      member.failures++;
+    }
+  }
+  unavailable(response, tried.size === 0 ? 'no healthy deployment to route to' : 'every member tried failed to answer');
+}
+
+function authorized(request: http.IncomingMessage): boolean {
+  return token !== undefined && request.headers.authorization === `Bearer ${token}`;
+}
+
+function status(): Record<string, unknown> {
+  return {
+    name,
+    pid: process.pid,
+    requestsServed,
+    traffic: Object.fromEntries(members.map((member) => [member.name, member.weight])),
+    members: members.map(({ current: _current, ...member }) => member),
+  };
+}
+
+async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0];
+  if (path?.startsWith('/-/berth/')) {
+    if (!token) return sendJson(response, 404, { error_code: 'NOT_FOUND', message: 'Not found' });
+    if (!authorized(request)) return sendJson(response, 401, { error_code: 'UNAUTHENTICATED', message: 'Bad token' });
+    if (path === '/-/berth/status' && request.method === 'GET') return sendJson(response, 200, status());
+    if (path === '/-/berth/reload' && request.method === 'POST') {
+      await readBody(request);
+      await checkHealth();
+      return sendJson(response, 200, status());
+    }
+    return sendJson(response, 404, { error_code: 'NOT_FOUND', message: 'Not found' });
+  }
+  if ((path === '/ping' || path === '/health') && request.method === 'GET') {
+    const healthy = members.some((member) => member.healthy && member.weight > 0);
+    response.writeHead(healthy ? 200 : 503, { 'content-type': 'text/plain' });
+    return void response.end(healthy ? '\n' : 'no healthy member\n');
+  }
+  await proxy(request, response);
+}
+
+async function main(): Promise<void> {
+  store = await openStateStore(String(args['state-dir']));
+  await checkHealth();
+  const server = http.createServer((request, response) => {
+    handle(request, response).catch((error: Error) => {
+      if (!response.headersSent) unavailable(response, error.message);
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(args.port), String(args.host), resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = String(args.host).includes(':') ? `[${args.host}]` : String(args.host);
+  const url = `http://${host}:${port}`;
+  setInterval(() => void checkHealth(), HEALTH_INTERVAL_MS).unref();
+  const readyFile = args['ready-file'];
+  if (readyFile) {
+    const temporary = `${readyFile}.${randomUUID()}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ pid: process.pid, port, url }));
+    renameSync(temporary, readyFile);
+  }
+  process.stdout.write(`router ${name} listening on ${url}\n`);
+  const shutdown = () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`router ${name} failed: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
