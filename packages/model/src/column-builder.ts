@@ -1,0 +1,162 @@
+/**
+ * Turns JSON values into typed columns and tensors.
+ *
+ * JSON → dtype rules (no schema), as pandas would infer them from the parsed JSON:
+ * - a column of integral numbers → int64 (BigInt64Array). JSON.parse cannot tell `5.0` from `5`,
+ *   so an integral `5.0` counts as an integer;
+ * - numbers with at least one fractional value, or numbers mixed with null → float64 (null → NaN);
+ * - booleans only → bool; strings only → string; anything else (mixed, nested) → object.
+ * With a schema, values are cast to the schema's dtype at parse time, as MLflow casts a DataFrame
+ * by its schema (`5` in a `double` column becomes 5.0; overflow wraps like numpy's astype).
+ */
+import { BerthError } from '@berth/core';
+import { allocate, type DType, isBigIntDType, isNumericDType, type TypedArray } from './model-data.js';
+
+export class ConversionError extends Error {}
+
+/** The dtype pandas infers for a list of JSON scalars. */
+export function inferDType(values: ArrayLike<unknown>): DType {
+  let sawInteger = false;
+  let sawFraction = false;
+  let sawNull = false;
+  let sawBoolean = false;
+  let sawString = false;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value === 'number') {
+      if (Number.isInteger(value)) sawInteger = true;
+      else sawFraction = true;
+    } else if (value === null || value === undefined) sawNull = true;
+    else if (typeof value === 'boolean') sawBoolean = true;
+    else if (typeof value === 'string') sawString = true;
+    else return 'object';
+  }
+  const kinds = Number(sawInteger || sawFraction) + Number(sawBoolean) + Number(sawString);
+  if (kinds > 1) return 'object';
+  if (sawInteger || sawFraction) return sawFraction || sawNull ? 'float64' : 'int64';
+  if (sawBoolean) return sawNull ? 'object' : 'bool';
+  if (sawString) return 'string';
+  // Only nulls (or empty): pandas gives object for None-only columns; empty frames are float64-free.
+  return values.length === 0 ? 'float64' : 'object';
+}
+
+function toNumber(value: unknown, dtype: DType): number {
+  if (typeof value === 'number') return value;
+  if (value === null || value === undefined) return Number.NaN;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    const parsed = trimmed === '' ? Number.NaN : Number(trimmed);
+    if (!Number.isNaN(parsed) || /^nan$/i.test(trimmed)) return parsed;
+    throw new ConversionError(`could not convert string to ${dtype}: '${value}'`);
+  }
+  throw new ConversionError(`Can not convert ${JSON.stringify(value) ?? String(value)} to ${dtype}`);
+}
+
+const INTEGER_DTYPES = new Set<DType>(['int64', 'int32', 'int16', 'int8', 'uint64', 'uint32', 'uint16', 'uint8']);
+
+function toInteger(value: unknown, dtype: DType): number {
+  const number = toNumber(value, dtype);
+  if (!Number.isFinite(number)) {
+    throw new ConversionError('Cannot convert non-finite values (NA or inf) to integer');
+  }
+  return Math.trunc(number);
+}
+
+/** Fills `target` from JSON scalars, casting to `dtype` the way numpy's astype would. */
+export function fillTyped(target: TypedArray, offset: number, values: ArrayLike<unknown>, dtype: DType): void {
+  if (dtype === 'float64' || dtype === 'float32') {
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index];
+      target[offset + index] = typeof value === 'number' ? value : toNumber(value, dtype);
+    }
+  } else if (isBigIntDType(dtype)) {
+    for (let index = 0; index < values.length; index++) {
+      target[offset + index] = BigInt(toInteger(values[index], dtype));
+    }
+  } else if (dtype === 'bool') {
+    // numpy's astype(bool) is truthiness; MLflow's tests expect booleans to be forced.
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index];
+      target[offset + index] = value === 'False' || value === 'false' ? 0 : value ? 1 : 0;
+    }
+  } else {
+    for (let index = 0; index < values.length; index++) target[offset + index] = toInteger(values[index], dtype);
+  }
+}
+
+function decodeBase64(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  return new Uint8Array(Buffer.from(value, 'base64'));
+}
+
+/** A column of JSON scalars, as the given dtype (or the inferred one). */
+export function buildColumn(values: unknown[], dtype?: DType): { dtype: DType; values: TypedArray | unknown[] } {
+  const target = dtype ?? inferDType(values);
+  if (isNumericDType(target)) {
+    const typed = allocate(target, values.length) as TypedArray;
+    fillTyped(typed, 0, values, target);
+    return { dtype: target, values: typed };
+  }
+  if (target === 'bytes') return { dtype: target, values: values.map(decodeBase64) };
+  return { dtype: target, values };
+}
+
+/** Shape of a nested JSON list, or undefined when it is ragged or holds non-list objects at mixed depths. */
+export function nestedShape(value: unknown): number[] | undefined {
+  const shape: number[] = [];
+  let cursor: unknown = value;
+  while (Array.isArray(cursor)) {
+    shape.push(cursor.length);
+    if (cursor.length === 0) break;
+    cursor = cursor[0];
+  }
+  return checkRectangular(value, shape, 0) ? shape : undefined;
+}
+
+function checkRectangular(value: unknown, shape: number[], depth: number): boolean {
+  if (depth === shape.length) return !Array.isArray(value);
+  if (!Array.isArray(value) || value.length !== shape[depth]) return false;
+  for (const item of value) if (!checkRectangular(item, shape, depth + 1)) return false;
+  return true;
+}
+
+function flatten(value: unknown, depth: number, out: unknown[]): void {
+  if (depth === 0) {
+    out.push(value);
+    return;
+  }
+  for (const item of value as unknown[]) flatten(item, depth - 1, out);
+}
+
+/**
+ * A JSON value as a tensor (numpy's `np.array(value[, dtype])`). Ragged lists become a 1-D object
+ * tensor of their items, as numpy's object arrays do.
+ */
+export function buildTensor(
+  value: unknown,
+  dtype?: DType,
+): { dtype: DType; shape: number[]; data: TypedArray | unknown[] } {
+  const shape = nestedShape(value);
+  if (shape === undefined) {
+    const items = value as unknown[];
+    return { dtype: 'object', shape: [items.length], data: items.slice() };
+  }
+  const flat: unknown[] = [];
+  flatten(value, shape.length, flat);
+  const column = buildColumn(flat, dtype);
+  return { dtype: column.dtype, shape, data: column.values };
+}
+
+/** Wraps a conversion failure as MLflow's BAD_REQUEST for a DataFrame format. */
+export function dataframeError(format: 'split' | 'records', error: unknown): BerthError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new BerthError(
+    `Provided dataframe_${format} field is not a valid dataframe representation in '${format}' format. Error: '${message}'`,
+    { code: 'BAD_REQUEST', cause: error },
+  );
+}
+
+export function isIntegerDType(dtype: DType): boolean {
+  return INTEGER_DTYPES.has(dtype);
+}

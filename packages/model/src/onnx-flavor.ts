@@ -1,0 +1,240 @@
+/**
+ * The `onnx` flavor, run with onnxruntime-node (imported on first use). Mirrors MLflow's
+ * `_OnnxModelWrapper`: a single-input model takes the whole frame or the lone tensor; several
+ * inputs are fed by name; `tensor(float)` inputs get float64 data cast to float32; one output per
+ * output name.
+ */
+import path from 'node:path';
+import { BerthError } from '@berth/core';
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { buildTensor } from './column-builder.js';
+import type { FlavorRunner } from './flavor.js';
+import {
+  allocate,
+  type Column,
+  columnDType,
+  type DType,
+  type ModelInput,
+  type ModelOutput,
+  type Tensor,
+  type TypedArray,
+  UNNAMED_TENSOR,
+} from './model-data.js';
+import { toOrtSessionOptions } from './onnx-session-options.js';
+import { commonDType } from './schema-enforcement.js';
+
+type OrtModule = typeof import('onnxruntime-node');
+let ortModule: Promise<OrtModule> | undefined;
+
+function loadOrt(): Promise<OrtModule> {
+  ortModule ??= import('onnxruntime-node');
+  return ortModule;
+}
+
+interface InputInfo {
+  name: string;
+  type: string;
+  rank: number | undefined;
+}
+
+export const UNEXPECTED_ERROR_MESSAGE =
+  'Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference.';
+
+function unexpected(error: unknown): BerthError {
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return new BerthError(UNEXPECTED_ERROR_MESSAGE, {
+    code: 'BAD_REQUEST',
+    cause: error,
+    details: { stack_trace: text },
+  });
+}
+
+export async function loadOnnxFlavor(directory: string, flavor: Record<string, unknown>): Promise<FlavorRunner> {
+  const ort = await loadOrt();
+  const file = path.join(directory, typeof flavor.data === 'string' ? flavor.data : 'model.onnx');
+  const options = toOrtSessionOptions(flavor.onnx_session_options);
+  let session: InferenceSession;
+  try {
+    // By path, so external-data side files next to model.onnx resolve.
+    session = await ort.InferenceSession.create(file, options);
+  } catch (error) {
+    throw new BerthError(`Failed to load the ONNX model at "${file}": ${(error as Error).message}`, {
+      code: 'INVALID_PARAMETER_VALUE',
+      cause: error,
+    });
+  }
+  const inputs: InputInfo[] = session.inputMetadata.map((meta) => ({
+    name: meta.name,
+    type: meta.isTensor ? meta.type : 'object',
+    rank: meta.isTensor ? meta.shape.length : undefined,
+  }));
+  // Non-tensor outputs (e.g. a ZipMap's sequence of maps) cannot cross into JS: fetch tensors only.
+  const fetches = session.outputMetadata.filter((meta) => meta.isTensor).map((meta) => meta.name);
+  if (fetches.length === 0) {
+    throw BerthError.invalidParameterValue(
+      `The ONNX model at "${file}" has no tensor outputs (outputs: ${session.outputNames.join(', ')}); onnxruntime-node can only return tensors.`,
+    );
+  }
+  return {
+    async predict(input, _params, orientation): Promise<ModelOutput> {
+      const feeds = buildFeeds(ort, input, inputs);
+      let results: InferenceSession.ReturnType;
+      try {
+        results = await session.run(feeds, fetches);
+      } catch (error) {
+        throw unexpected(error);
+      }
+      const tensors: Record<string, Tensor> = {};
+      for (const name of fetches) {
+        const value = results[name] as OrtTensor;
+        tensors[name] = fromOrt(value);
+      }
+      return { kind: 'tensors', orientation, tensors };
+    },
+    async close() {
+      await session.release();
+    },
+  };
+}
+
+function fromOrt(value: OrtTensor): Tensor {
+  const shape = value.dims.map(Number);
+  const type = value.type as string;
+  if (type === 'float16') return { dtype: 'float32', shape, data: Float32Array.from(value.data as ArrayLike<number>) };
+  const known: DType[] = [
+    'float64',
+    'float32',
+    'int64',
+    'int32',
+    'int16',
+    'int8',
+    'uint64',
+    'uint32',
+    'uint16',
+    'uint8',
+    'bool',
+    'string',
+  ];
+  const dtype = known.includes(type as DType) ? (type as DType) : 'object';
+  const data = value.data as TypedArray | string[];
+  return { dtype, shape, data: Array.isArray(data) ? data.slice() : data };
+}
+
+function buildFeeds(ort: OrtModule, input: ModelInput, inputs: InputInfo[]): Record<string, OrtTensor> {
+  const feeds: Record<string, OrtTensor> = {};
+  const toFeed = (info: InputInfo, tensor: Tensor) => {
+    feeds[info.name] = toOrt(ort, castForInput(tensor, info.type), info.name);
+  };
+  if (input.kind === 'tensors') {
+    const entries = Object.entries(input.tensors);
+    if (inputs.length === 1) {
+      const info = inputs[0] as InputInfo;
+      const tensor =
+        input.tensors[info.name] ?? (entries.length === 1 ? (entries[0] as [string, Tensor])[1] : undefined);
+      if (tensor === undefined) throw missingInputs([info.name]);
+      toFeed(info, tensor);
+      return feeds;
+    }
+    if (entries.length === 1 && entries[0]?.[0] === UNNAMED_TENSOR) throw unmappableArray(inputs);
+    const missing = inputs.filter((info) => !(info.name in input.tensors)).map((info) => info.name);
+    if (missing.length > 0) throw missingInputs(missing);
+    for (const info of inputs) toFeed(info, input.tensors[info.name] as Tensor);
+    return feeds;
+  }
+  if (inputs.length === 1) {
+    const info = inputs[0] as InputInfo;
+    toFeed(info, frameTensor(input.columns, input.rowCount, info.rank));
+    return feeds;
+  }
+  const byName = new Map(input.columns.map((column) => [column.name, column]));
+  const missing = inputs.filter((info) => !byName.has(info.name)).map((info) => info.name);
+  if (missing.length > 0) throw missingInputs(missing);
+  for (const info of inputs) toFeed(info, columnTensor(byName.get(info.name) as Column, input.rowCount, info.rank));
+  return feeds;
+}
+
+function missingInputs(names: string[]): BerthError {
+  return BerthError.invalidParameterValue(
+    `Model is missing inputs [${names.map((name) => `'${name}'`).join(', ')}]. The ONNX model reads its inputs by name.`,
+  );
+}
+
+function unmappableArray(inputs: InputInfo[]): BerthError {
+  return BerthError.invalidParameterValue(
+    `Unable to map numpy array input to the expected model input. Numpy arrays can only be used as input for MLflow ONNX models that have a single input. This model requires ${inputs.length} inputs. Please pass in data as either a dictionary or a DataFrame with the following tensors: [${inputs.map((info) => `'${info.name}'`).join(', ')}].`,
+  );
+}
+
+/** numpy's `df.values`: `[rows, ncols]`, or the column alone for a rank-1 input. */
+function frameTensor(columns: Column[], rowCount: number, rank: number | undefined): Tensor {
+  if (columns.length === 1) return columnTensor(columns[0] as Column, rowCount, rank);
+  const dtype = commonDType(columns.map(columnDType));
+  const width = columns.length;
+  const data = allocate(dtype, rowCount * width);
+  const big = dtype === 'int64' || dtype === 'uint64';
+  for (let position = 0; position < width; position++) {
+    const values = (columns[position] as Column).values;
+    const sourceBig = values instanceof BigInt64Array || values instanceof BigUint64Array;
+    if (big === sourceBig) {
+      for (let row = 0; row < rowCount; row++) data[row * width + position] = values[row] as never;
+    } else {
+      for (let row = 0; row < rowCount; row++) {
+        const value = values[row];
+        data[row * width + position] = (big ? BigInt(value as number) : Number(value)) as never;
+      }
+    }
+  }
+  return { dtype, shape: [rowCount, width], data };
+}
+
+function columnTensor(column: Column, rowCount: number, rank: number | undefined): Tensor {
+  const dtype = columnDType(column);
+  if (dtype === 'object' && column.values.length > 0 && Array.isArray(column.values[0])) {
+    return buildTensor(Array.from(column.values as unknown[]));
+  }
+  return { dtype, shape: rank === 1 ? [rowCount] : [rowCount, 1], data: column.values };
+}
+
+const ORT_FLOAT_TYPES = new Set(['float32', 'float64']);
+
+/**
+ * MLflow casts float64 feeds for `tensor(float)` inputs to float32 (JSON numbers are float64).
+ * Berth also feeds integer data to float inputs, since JSON cannot say `5.0` (see README).
+ */
+function castForInput(tensor: Tensor, type: string): Tensor {
+  if (tensor.dtype === type) return tensor;
+  if (
+    ORT_FLOAT_TYPES.has(type) &&
+    (tensor.dtype === 'float64' || tensor.dtype === 'float32' || isIntegerTyped(tensor.data))
+  ) {
+    const data = type === 'float32' ? new Float32Array(tensor.data.length) : new Float64Array(tensor.data.length);
+    for (let index = 0; index < data.length; index++) data[index] = Number(tensor.data[index]);
+    return { dtype: type as DType, shape: tensor.shape, data };
+  }
+  if (type === 'string' && (tensor.dtype === 'object' || tensor.dtype === 'string')) {
+    return { dtype: 'string', shape: tensor.shape, data: Array.from(tensor.data as unknown[], (item) => String(item)) };
+  }
+  return tensor;
+}
+
+function isIntegerTyped(data: TypedArray | unknown[]): boolean {
+  return (
+    data instanceof BigInt64Array ||
+    data instanceof BigUint64Array ||
+    data instanceof Int32Array ||
+    data instanceof Int16Array ||
+    data instanceof Int8Array ||
+    data instanceof Uint32Array ||
+    data instanceof Uint16Array ||
+    (data instanceof Uint8Array && !(data instanceof Uint8ClampedArray))
+  );
+}
+
+function toOrt(ort: OrtModule, tensor: Tensor, name: string): OrtTensor {
+  const type = tensor.dtype === 'string' || tensor.dtype === 'object' ? 'string' : tensor.dtype;
+  try {
+    return new ort.Tensor(type as 'float32', tensor.data as Float32Array, tensor.shape);
+  } catch (error) {
+    throw unexpected(new Error(`Cannot build input tensor '${name}' of type ${type}: ${(error as Error).message}`));
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The request side of MLflow's scoring protocol (`POST /invocations`): JSON bodies in the
+ * `dataframe_split`, `dataframe_records`, `instances` and `inputs` formats (+ `params`) and CSV,
+ * turned into columns or tensors with MLflow's messages and error codes. Content-type negotiation
+ * (415s, charset) is the server's job.
+ */
+import { BerthError } from '@berth/core';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { buildColumn, buildTensor, ConversionError, dataframeError, fillTyped, inferDType } from './column-builder.js';
+import {
+  allocate,
+  type Column,
+  type DType,
+  isNumericDType,
+  type ModelInput,
+  type Tensor,
+  type TypedArray,
+  UNNAMED_TENSOR,
+} from './model-data.js';
+import { COLUMN_TYPE_DTYPE, type ColSpec, type ModelSignature, type Schema } from './model-signature.js';
+
+export interface ScoringRequest {
+  input: ModelInput;
+  params?: Record<string, unknown>;
+}
+
+const INPUT_FIELDS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
+
+export const REQUIRED_INPUT_FORMAT =
+  "The input must be a JSON dictionary with exactly one of the input fields {'dataframe_split', 'dataframe_records', 'instances', 'inputs'}";
+
+export const SCORING_PROTOCOL_CHANGE_INFO =
+  'IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. If you are seeing this error, ' +
+  'you are likely using an outdated scoring request format. To resolve the error, either update your request ' +
+  "format or adjust your MLflow Model's requirements file to specify an older version of MLflow (for example, " +
+  "change the 'mlflow' requirement specifier to 'mlflow==1.30.0'). If you are making a request using the MLflow " +
+  'client (e.g. via `mlflow.pyfunc.spark_udf()`), upgrade your MLflow client to a version >= 2.0 in order to use ' +
+  'the new request format. For more information about the updated MLflow Model scoring protocol in MLflow 2.0, ' +
+  'see https://mlflow.org/docs/latest/models.html#deploy-mlflow-models.';
+
+function badRequest(message: string, cause?: unknown): BerthError {
+  return new BerthError(message, { code: 'BAD_REQUEST', ...(cause === undefined ? {} : { cause }) });
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  switch (typeof value) {
+    case 'number':
+      return Number.isInteger(value) ? 'int' : 'float';
+    case 'string':
+      return 'str';
+    case 'boolean':
+      return 'bool';
+    default:
+      return 'dict';
+  }
+}
+
+/** Parses a scoring request body; throws BerthError (BAD_REQUEST / INVALID_PARAMETER_VALUE) only. */
+export function parseScoringRequest(body: string, format: 'json' | 'csv', signature?: ModelSignature): ScoringRequest {
+  if (format === 'csv') return { input: parseCsvInput(body, signature?.inputs) };
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(body);
+  } catch (error) {
+    throw badRequest(
+      `Invalid input. Ensure that input is a valid JSON formatted string. Error: '${(error as Error).message}'`,
+      error,
+    );
+  }
+  if (Array.isArray(decoded)) throw badRequest(`Invalid input. ${REQUIRED_INPUT_FORMAT}. Received a list.`);
+  if (typeof decoded !== 'object' || decoded === null) {
+    throw badRequest(`Invalid input. ${REQUIRED_INPUT_FORMAT}. Received unexpected input type '${typeName(decoded)}'.`);
+  }
+  return parseJsonRequest(decoded as Record<string, unknown>, signature);
+}
+
+function parseJsonRequest(request: Record<string, unknown>, signature?: ModelSignature): ScoringRequest {
+  const fields = INPUT_FIELDS.filter((field) => Object.hasOwn(request, field));
+  if (fields.length !== 1) {
+    const keys = Object.keys(request)
+      .map((key) => `'${key}'`)
+      .join(', ');
+    throw badRequest(
+      `Invalid input. ${REQUIRED_INPUT_FORMAT}. Received dictionary with input fields: [${keys}]. ${SCORING_PROTOCOL_CHANGE_INFO}`,
+    );
+  }
+  const params = parseParamsField(request.params);
+  const schema = signature?.inputs;
+  const field = fields[0] as (typeof INPUT_FIELDS)[number];
+  const value = request[field];
+  let input: ModelInput;
+  if (field === 'dataframe_split') input = parseDataframeSplit(value, schema);
+  else if (field === 'dataframe_records') input = parseDataframeRecords(value, schema);
+  else {
+    if (Object.hasOwn(request, 'signature_name')) {
+      throw badRequest('"signature_name" parameter is currently not supported');
+    }
+    input = field === 'instances' ? parseInstances(value, schema) : parseInputs(value, schema);
+  }
+  return params === undefined ? { input } : { input, params };
+}
+
+function parseParamsField(params: unknown): Record<string, unknown> | undefined {
+  if (params === undefined || params === null) return undefined;
+  if (typeof params !== 'object' || Array.isArray(params)) {
+    throw BerthError.invalidParameterValue(`Parameters must be a dictionary. Got type '${typeName(params)}'.`);
+  }
+  return params as Record<string, unknown>;
+}
+
+function columnSpecs(schema: Schema | undefined): Map<string, ColSpec> {
+  const specs = new Map<string, ColSpec>();
+  if (schema?.kind === 'columns')
+    for (const spec of schema.specs) if (spec.name !== undefined) specs.set(spec.name, spec);
+  return specs;
+}
+
+/** dtype a schema asks for in a named column (undefined: infer); unnamed schemas map by position. */
+function schemaDType(schema: Schema | undefined, name: string, position: number): DType | undefined {
+  if (schema === undefined) return undefined;
+  if (schema.kind === 'tensors') {
+    // A tensor schema fed a DataFrame: each column takes the tensor's dtype (MLflow reshapes columns).
+    const spec =
+      schema.specs.find((candidate) => candidate.name === name) ??
+      (schema.specs.length === 1 ? schema.specs[0] : undefined);
+    return spec && isNumericDType(spec.dtype) ? spec.dtype : undefined;
+  }
+  const spec = schema.specs[0]?.name === undefined ? schema.specs[position] : columnSpecs(schema).get(name);
+  if (spec === undefined || typeof spec.type !== 'string') return spec === undefined ? undefined : 'object';
+  return COLUMN_TYPE_DTYPE[spec.type];
+}
+
+// ---------------------------------------------------------------------------------------------
+// dataframe_split — the hot path: rows are read straight into one typed array per column.
+
+function parseDataframeSplit(value: unknown, schema: Schema | undefined): ModelInput {
+  if (Array.isArray(value)) throw badRequest('Dataframe split format must be a dictionary. Got list.');
+  if (typeof value !== 'object' || value === null) {
+    throw badRequest(`Dataframe split format must be a dictionary. Got ${typeName(value)}.`);
+  }
+  const split = value as Record<string, unknown>;
+  const keys = Object.keys(split);
+  if (!('data' in split) || keys.some((key) => key !== 'data' && key !== 'columns' && key !== 'index')) {
+    throw badRequest(
+      `Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got [${keys.map((key) => `'${key}'`).join(', ')}].'`,
+    );
+  }
+  try {
+    return splitToColumns(split.data, split.columns, split.index, schema);
+  } catch (error) {
+    if (BerthError.isInstance(error)) throw error;
+    throw dataframeError('split', error);
+  }
+}
+
+function splitToColumns(data: unknown, columnsField: unknown, index: unknown, schema: Schema | undefined): ModelInput {
+  if (!Array.isArray(data)) throw new ConversionError('DataFrame constructor not properly called!');
+  // pandas treats a flat list as one column.
+  const rows = data.length > 0 && data.every((row) => !Array.isArray(row)) ? data.map((item) => [item]) : data;
+  const rowCount = rows.length;
+  const width = rowCount > 0 ? (rows[0] as unknown[]).length : Array.isArray(columnsField) ? columnsField.length : 0;
+  for (let row = 0; row < rowCount; row++) {
+    const current = rows[row];
+    if (!Array.isArray(current)) throw new ConversionError('DataFrame constructor not properly called!');
+    if (current.length !== width) {
+      throw new ConversionError(`${width} columns passed, passed data had ${current.length} columns`);
+    }
+  }
+  const names = columnNames(columnsField, width);
+  if (index !== undefined && index !== null) {
+    if (!Array.isArray(index)) throw new ConversionError('Index(...) must be called with a collection of some kind');
+    if (index.length !== rowCount) {
+      throw new ConversionError(
+        `Shape of passed values is (${rowCount}, ${width}), indices imply (${index.length}, ${width})`,
+      );
+    }
+  }
+  const columns: Column[] = names.map((name, position) =>
+    readSplitColumn(rows as unknown[][], position, name, schemaDType(schema, name, position)),
+  );
+  return { kind: 'columns', rowCount, columns };
+}
+
+function columnNames(columnsField: unknown, width: number): string[] {
+  if (columnsField === undefined || columnsField === null)
+    return Array.from({ length: width }, (_, position) => String(position));
+  if (!Array.isArray(columnsField))
+    throw new ConversionError('Index(...) must be called with a collection of some kind');
+  if (columnsField.length !== width) {
+    throw new ConversionError(`${columnsField.length} columns passed, passed data had ${width} columns`);
+  }
+  return columnsField.map((name) => (typeof name === 'string' ? name : JSON.stringify(name)));
+}
+
+function readSplitColumn(rows: unknown[][], position: number, name: string, dtype: DType | undefined): Column {
+  const rowCount = rows.length;
+  if (dtype === 'float64' || (dtype === undefined && rowCount > 0)) {
+    // Optimistic numeric read: one pass into a Float64Array, falling back when a non-number shows up.
+    const values = new Float64Array(rowCount);
+    let fractional = false;
+    let numeric = true;
+    for (let row = 0; row < rowCount; row++) {
+      const value = (rows[row] as unknown[])[position];
+      if (typeof value !== 'number') {
+        numeric = false;
+        break;
+      }
+      values[row] = value;
+      if (!fractional && !Number.isInteger(value)) fractional = true;
+    }
+    if (numeric) {
+      if (dtype === 'float64' || fractional) return { name, dtype: 'float64', values };
+      return { name, dtype: 'int64', values: BigInt64Array.from(values, (item) => BigInt(item)) };
+    }
+  }
+  const raw = new Array<unknown>(rowCount);
+  for (let row = 0; row < rowCount; row++) raw[row] = (rows[row] as unknown[])[position];
+  if (dtype !== undefined && isNumericDType(dtype)) {
+    const typed = allocate(dtype, rowCount) as TypedArray;
+    fillTyped(typed, 0, raw, dtype);
+    return { name, dtype, values: typed };
+  }
+  return { name, ...buildColumn(raw, dtype) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// dataframe_records
+
+function parseDataframeRecords(value: unknown, schema: Schema | undefined): ModelInput {
+  if (!Array.isArray(value)) {
+    throw badRequest(
+      typeName(value) === 'dict'
+        ? 'Dataframe records format must be a list of records. Got dictionary.'
+        : `Dataframe records format must be a list of records. Got ${typeName(value)}.`,
+    );
+  }
+  try {
+    if (value.every((record) => Array.isArray(record))) return splitToColumns(value, undefined, undefined, schema);
+    return recordsToColumns(value, schema);
+  } catch (error) {
+    if (BerthError.isInstance(error)) throw error;
+    throw dataframeError('records', error);
+  }
+}
+
+function recordsToColumns(records: unknown[], schema: Schema | undefined): ModelInput {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  for (const record of records) {
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw new ConversionError(`Each record must be an object; got ${typeName(record)}`);
+    }
+    for (const key of Object.keys(record)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        order.push(key);
+      }
+    }
+  }
+  const columns: Column[] = order.map((name, position) => {
+    const raw = records.map((record) => {
+      const item = (record as Record<string, unknown>)[name];
+      return item === undefined ? null : item;
+    });
+    return { name, ...buildColumn(raw, schemaDType(schema, name, position)) };
+  });
+  return { kind: 'columns', rowCount: records.length, columns };
+}
+
+// ---------------------------------------------------------------------------------------------
+// instances / inputs (TF-serving forms)
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseInstances(value: unknown, schema: Schema | undefined): ModelInput {
+  if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
+    // Row form: each key becomes a column/tensor of the stacked values.
+    const keys = [...new Set(value.flatMap((record) => Object.keys(record)))];
+    const stacked: Record<string, unknown[]> = {};
+    for (const key of keys) {
+      const items = value.filter((record) => key in record).map((record) => record[key]);
+      stacked[key] = items;
+    }
+    const lengths = new Set(Object.values(stacked).map((items) => items.length));
+    if (lengths.size > 1) throw badRequest('The length of values for each input/column name are not the same');
+    return dictToInput(stacked, schema);
+  }
+  return valueToInput(value, schema);
+}
+
+function parseInputs(value: unknown, schema: Schema | undefined): ModelInput {
+  if (isPlainObject(value)) {
+    if (schema?.kind === 'tensors' && schema.specs[0]?.name === undefined) {
+      throw badRequest(
+        'Failed to parse input data. This model contains an un-named model signature which expects a single n-dimensional array or a single value as input, however, an input of type dict was found.',
+      );
+    }
+    return dictToInput(value, schema);
+  }
+  if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject) && schema?.kind !== 'tensors') {
+    return parseDataframeRecordsLike(value, schema);
+  }
+  return valueToInput(value, schema);
+}
+
+function parseDataframeRecordsLike(records: unknown[], schema: Schema | undefined): ModelInput {
+  try {
+    return recordsToColumns(records, schema);
+  } catch (error) {
+    throw badRequest(`Failed to parse input data. Error: '${(error as Error).message}'`, error);
+  }
+}
+
+/** A dict of name → values: columns for a column schema, named tensors otherwise. */
+function dictToInput(dict: Record<string, unknown>, schema: Schema | undefined): ModelInput {
+  try {
+    if (schema?.kind === 'columns') return dictToColumns(dict, schema);
+    const tensors: Record<string, Tensor> = {};
+    for (const [name, item] of Object.entries(dict)) {
+      const spec = schema?.kind === 'tensors' ? schema.specs.find((candidate) => candidate.name === name) : undefined;
+      tensors[name] = buildTensor(item, spec && isNumericDType(spec.dtype) ? spec.dtype : undefined);
+    }
+    return { kind: 'tensors', tensors };
+  } catch (error) {
+    if (BerthError.isInstance(error)) throw error;
+    throw badRequest(`Failed to parse input data. Error: '${(error as Error).message}'`, error);
+  }
+}
+
+function dictToColumns(dict: Record<string, unknown>, schema: Schema): ModelInput {
+  const entries = Object.entries(dict);
+  // A dict of scalars is one row (MLflow turns it into a one-row DataFrame).
+  const lists = entries.map(([, item]) => (Array.isArray(item) ? item : [item]));
+  const rowCount = lists[0]?.length ?? 0;
+  if (lists.some((list) => list.length !== rowCount)) {
+    throw badRequest('The length of values for each input/column name are not the same');
+  }
+  const columns = entries.map(([name], position) => ({
+    name,
+    ...buildColumn(lists[position] as unknown[], schemaDType(schema, name, position)),
+  }));
+  return { kind: 'columns', rowCount, columns };
+}
+
+/** A list or scalar: one unnamed tensor, or the single column of a one-column named schema. */
+function valueToInput(value: unknown, schema: Schema | undefined): ModelInput {
+  try {
+    if (schema?.kind === 'columns') {
+      const first = schema.specs[0];
+      if (
+        schema.specs.length === 1 &&
+        first?.name !== undefined &&
+        Array.isArray(value) &&
+        value.every((item) => !Array.isArray(item))
+      ) {
+        return dictToColumns({ [first.name]: value }, schema);
+      }
+      if (Array.isArray(value) && value.every((row) => Array.isArray(row))) {
+        return splitToColumns(value, undefined, undefined, schema);
+      }
+    }
+    const spec = schema?.kind === 'tensors' ? schema.specs[0] : undefined;
+    const tensor = buildTensor(value, spec && isNumericDType(spec.dtype) ? spec.dtype : undefined);
+    const name = spec?.name ?? UNNAMED_TENSOR;
+    return { kind: 'tensors', tensors: { [name]: tensor } };
+  } catch (error) {
+    if (BerthError.isInstance(error)) throw error;
+    throw badRequest(`Failed to parse input data. Error: '${(error as Error).message}'`, error);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV (pandas.read_csv semantics for the common cases)
+
+const CSV_ERROR_PREFIX =
+  'Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame produced using the `pandas.DataFrame.to_csv()` method.';
+
+function parseCsvInput(body: string, schema: Schema | undefined): ModelInput {
+  let records: string[][];
+  try {
+    records = parseCsv(body, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
+  } catch (error) {
+    throw badRequest(`${CSV_ERROR_PREFIX} Error: '${(error as Error).message}'`, error);
+  }
+  const header = records[0];
+  if (header === undefined || header.length === 0) {
+    throw badRequest(`${CSV_ERROR_PREFIX} Error: 'No columns to parse from file'`);
+  }
+  const names = header.map((name, position) => (name === '' ? `Unnamed: ${position}` : name));
+  const rows = records.slice(1);
+  try {
+    const columns = names.map((name, position) => {
+      const raw = rows.map((row) => row[position] ?? '');
+      return { name, ...csvColumn(raw, schemaDType(schema, name, position)) };
+    });
+    return { kind: 'columns', rowCount: rows.length, columns };
+  } catch (error) {
+    throw badRequest(`${CSV_ERROR_PREFIX} Error: '${(error as Error).message}'`, error);
+  }
+}
+
+const CSV_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const CSV_NA = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '<NA>', '#N/A', 'n/a', '-NaN', '-nan']);
+
+function csvColumn(raw: string[], dtype: DType | undefined): { dtype: DType; values: TypedArray | unknown[] } {
+  const values: unknown[] = raw.map((cell) => {
+    if (CSV_NA.has(cell)) return null;
+    if (CSV_NUMBER.test(cell.trim())) return Number(cell);
+    if (cell === 'True' || cell === 'true') return true;
+    if (cell === 'False' || cell === 'false') return false;
+    return cell;
+  });
+  if (dtype === 'string') return { dtype, values: raw.map((cell) => (CSV_NA.has(cell) ? null : cell)) };
+  // pandas reads "1.0" as float; keep that distinction, which JSON.parse cannot see.
+  const inferred = dtype ?? inferDType(values);
+  if (dtype === undefined && inferred === 'int64' && raw.some((cell) => cell.includes('.') || /e/i.test(cell))) {
+    return buildColumn(values, 'float64');
+  }
+  return buildColumn(values, inferred);
+}

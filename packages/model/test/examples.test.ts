@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LoadedModel, loadModel, parseScoringRequest, predictionsToJSON } from '../src/index.js';
+import { exampleModel } from './paths.js';
+
+interface IrisExpected {
+  input: number[][];
+  probabilities: number[][];
+  label: number[];
+}
+
+describe('iris example (sklearn LogisticRegression exported to ONNX)', () => {
+  let model: LoadedModel;
+  let expected: IrisExpected;
+
+  beforeAll(async () => {
+    model = await loadModel(exampleModel('iris'));
+    expected = JSON.parse(await readFile(path.join(exampleModel('iris'), 'expected.json'), 'utf8'));
+  });
+  afterAll(() => model.close());
+
+  it('matches sklearn predict_proba to 1e-6 on its serving input example', async () => {
+    const body = await model.servingInputExample();
+    expect(body).toBeDefined();
+    const request = parseScoringRequest(body as string, 'json', model.signature);
+    const output = await model.predict(request.input, request.params);
+    const answer = JSON.parse(predictionsToJSON(output)) as {
+      predictions: Array<{ probabilities: number[]; label: number }>;
+    };
+    expect(answer.predictions).toHaveLength(expected.probabilities.length);
+    answer.predictions.forEach((row, index) => {
+      expect(row.label).toBe(expected.label[index]);
+      row.probabilities.forEach((p, k) => {
+        expect(Math.abs(p - (expected.probabilities[index]?.[k] ?? Number.NaN))).toBeLessThan(1e-6);
+      });
+    });
+  });
+
+  it('serves dataframe_records with reordered columns and CSV the same way', async () => {
+    const records = expected.input.map(([a, b, c, d]) => ({
+      petal_width: d,
+      sepal_length: a,
+      sepal_width: b,
+      petal_length: c,
+    }));
+    const fromRecords = parseScoringRequest(JSON.stringify({ dataframe_records: records }), 'json', model.signature);
+    const csv = `petal_width,sepal_length,sepal_width,petal_length\n${records.map((r) => [r.petal_width, r.sepal_length, r.sepal_width, r.petal_length].join(',')).join('\n')}\n`;
+    const fromCsv = parseScoringRequest(csv, 'csv', model.signature);
+    const a = predictionsToJSON(await model.predict(fromRecords.input));
+    const b = predictionsToJSON(await model.predict(fromCsv.input));
+    expect(a).toBe(b);
+    const rows = (JSON.parse(a) as { predictions: Array<{ label: number }> }).predictions;
+    expect(rows.map((row) => row.label)).toEqual(expected.label);
+  });
+});
+
+describe('iris-tensor example', () => {
+  it('takes `inputs` as a 2-D list and answers a dict of outputs', async () => {
+    const model = await loadModel(exampleModel('iris-tensor'));
+    try {
+      const body = (await model.servingInputExample()) as string;
+      const request = parseScoringRequest(body, 'json', model.signature);
+      const answer = JSON.parse(predictionsToJSON(await model.predict(request.input))) as {
+        predictions: { probabilities: number[][]; label: number[] };
+      };
+      const expected = JSON.parse(
+        await readFile(path.join(exampleModel('iris-tensor'), 'expected.json'), 'utf8'),
+      ) as IrisExpected;
+      expect(answer.predictions.label).toEqual(expected.label);
+      expect(answer.predictions.probabilities[0]?.[0]).toBeCloseTo(expected.probabilities[0]?.[0] ?? 0, 6);
+    } finally {
+      await model.close();
+    }
+  });
+});
