@@ -17,7 +17,20 @@ export {
   httpStatusFor,
 } from './berth-error.js';
 export { berthHome, pluginsDirectory } from './berth-home.js';
+export {
+  HttpDatasetSource,
+  LocalDatasetSource,
+  StdinDatasetSource,
+} from './builtin-dataset-sources.js';
 export { closestMatch } from './closest-match.js';
+export type { DatasetSource, DatasetSourceFactory, DatasetSourceJSON } from './dataset-source.js';
+export {
+  type DatasetSourceInfo,
+  getSource,
+  listDatasetSources,
+  registerDatasetSource,
+  sourceFromJSON,
+} from './dataset-source-registry.js';
 export { getDeployClient, type RunLocalOptions, runLocal, targetHelp } from './deploy-client.js';
 export type {
   CreateDeploymentOptions,
