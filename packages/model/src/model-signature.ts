@@ -62,16 +62,24 @@ const complexType: z.ZodType<ComplexType> = z.lazy(() =>
     z.object({ type: z.literal('array'), items: itemType }),
     z.object({
       type: z.literal('object'),
-      properties: z.record(
-        z.string(),
-        z.object({ type: itemType, required: z.boolean().optional().default(true) }).transform((property) => property),
-      ),
+      properties: z.record(z.string(), propertySpec),
     }),
     z.object({ type: z.literal('map'), values: itemType }),
     z.object({ type: z.literal('any') }),
     z.object({ type: z.literal('sparkml_vector') }),
   ]),
 ) as z.ZodType<ComplexType>;
+
+// An object's property is an item spec plus `required` (default true).
+const propertySpec = z.unknown().transform((value, context) => {
+  const item = itemType.safeParse(value);
+  if (!item.success) {
+    context.addIssue({ code: 'custom', message: `bad property spec ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  const required = (value as { required?: unknown }).required !== false;
+  return { type: item.data, required };
+});
 
 // An array's `items` is itself a spec object: `{"type": "double"}` or a complex type.
 const itemType: z.ZodType<ColumnType | ComplexType> = z.lazy(() =>

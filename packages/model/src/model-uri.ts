@@ -40,7 +40,12 @@ export async function resolveModelUri(uri: string, options: ResolveModelUriOptio
   if (scheme === '' || scheme === 'file') {
     const directory = localPathOf(uri);
     const info = await stat(directory).catch(() => undefined);
-    if (info === undefined) throw missingMLmodelError(directory);
+    if (info === undefined) {
+      const error = missingMLmodelError(directory);
+      // MLflow 3 logged-model ids look like paths when the scheme is forgotten.
+      if (/^m-[0-9a-f]+$/i.test(uri)) error.suggestions.push(`Maybe you meant 'models:/${uri}'?`);
+      throw error;
+    }
     if (info.isFile() && /\.(tar\.gz|tgz)$/i.test(directory)) {
       const { extractArchiveToCache } = await import('./model-download.js');
       return extractArchiveToCache(directory, options.cacheDir);

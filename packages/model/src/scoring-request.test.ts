@@ -1,0 +1,259 @@
+import { BerthError } from '@berth/core';
+import { describe, expect, it } from 'vitest';
+import type { Column, ModelInput } from './model-data.js';
+import { parseSignature } from './model-signature.js';
+import { parseScoringRequest } from './scoring-request.js';
+
+function parseError(
+  body: string,
+  format: 'json' | 'csv' = 'json',
+  signature?: ReturnType<typeof parseSignature>,
+): BerthError {
+  try {
+    parseScoringRequest(body, format, signature);
+  } catch (error) {
+    expect(BerthError.isInstance(error)).toBe(true);
+    return error as BerthError;
+  }
+  throw new Error(`expected ${body} to be rejected`);
+}
+
+function columns(input: ModelInput): Column[] {
+  if (input.kind !== 'columns') throw new Error(`expected columns, got ${input.kind}`);
+  return input.columns;
+}
+
+describe('parseScoringRequest: MLflow errors (test_scoring_server)', () => {
+  it('malformed JSON is BAD_REQUEST "Invalid input. Ensure that input is a valid JSON formatted string."', () => {
+    const error = parseError('{"dataframe_split": ');
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('Invalid input. Ensure that input is a valid JSON formatted string.');
+  });
+
+  it.each([
+    '1',
+    '"1"',
+    '[1]',
+    '{"not_a_format": [1]}',
+    '{"dataframe_split": {"data": []}, "inputs": [1]}',
+    '{}',
+    'null',
+  ])('%s needs exactly one input field', (body) => {
+    const error = parseError(body);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('The input must be a JSON dictionary with exactly one of the input fields');
+  });
+
+  it('records content under dataframe_split and split content under dataframe_records', () => {
+    expect(parseError('{"dataframe_split": [{"a": 1}]}').message).toContain(
+      'Dataframe split format must be a dictionary. Got list',
+    );
+    expect(parseError('{"dataframe_records": {"columns": ["a"], "data": [[1]]}}').message).toContain(
+      'Dataframe records format must be a list of records. Got dictionary.',
+    );
+  });
+
+  it('split without data or with extra keys', () => {
+    expect(parseError('{"dataframe_split": {"columns": ["a"]}}').message).toContain(
+      "Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields.",
+    );
+    expect(parseError('{"dataframe_split": {"data": [[1]], "extra": 1}}').message).toContain("Got ['data', 'extra']");
+  });
+
+  it('an index whose length differs from the data is not a valid split representation', () => {
+    const error = parseError(
+      '{"dataframe_split": {"columns": ["a", "b"], "index": [0, 1], "data": [[1, 2], [3, 4], [5, 6]]}}',
+    );
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain(
+      "Provided dataframe_split field is not a valid dataframe representation in 'split' format",
+    );
+  });
+
+  it('ragged split rows are rejected', () => {
+    expect(parseError('{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3]]}}').message).toContain(
+      'not a valid dataframe representation',
+    );
+  });
+
+  it('an empty CSV is BAD_REQUEST with the pandas hint', () => {
+    const error = parseError('', 'csv');
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('Failed to parse input as a Pandas DataFrame.');
+  });
+
+  it('signature_name is not supported with tf-serving formats', () => {
+    expect(parseError('{"instances": [[1]], "signature_name": "x"}').message).toContain(
+      '"signature_name" parameter is currently not supported',
+    );
+  });
+
+  it('params must be a dictionary', () => {
+    const error = parseError('{"inputs": [1], "params": [1, 2]}');
+    expect(error.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(error.message).toContain("Parameters must be a dictionary. Got type 'list'");
+  });
+
+  it('a dict for an un-named tensor signature is refused', () => {
+    const signature = parseSignature({
+      inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 2]}}]',
+    });
+    expect(parseError('{"inputs": {"a": [[1, 2]]}}', 'json', signature).message).toContain(
+      'This model contains an un-named model signature which expects a single n-dimensional array',
+    );
+  });
+
+  it('instances with different keys per row have unequal lengths', () => {
+    expect(parseError('{"instances": [{"a": 1, "b": 2}, {"a": 3}]}').message).toContain(
+      'The length of values for each input/column name are not the same',
+    );
+  });
+});
+
+describe('parseScoringRequest: JSON → dtypes without a schema', () => {
+  it('split: integers → int64, fractions → float64, strings stay strings (the "95120" case)', () => {
+    const { input } = parseScoringRequest(
+      JSON.stringify({
+        dataframe_split: {
+          columns: ['zip', 'score', 'count', 'flag'],
+          data: [
+            ['95120', 1.5, 3, true],
+            ['10001', 2, 4, false],
+          ],
+        },
+      }),
+      'json',
+    );
+    const [zip, score, count, flag] = columns(input);
+    expect(zip?.dtype).toBe('string');
+    expect(zip?.values).toEqual(['95120', '10001']);
+    expect(score?.dtype).toBe('float64');
+    expect(score?.values).toBeInstanceOf(Float64Array);
+    expect(Array.from(score?.values as Float64Array)).toEqual([1.5, 2]);
+    expect(count?.dtype).toBe('int64');
+    expect(Array.from(count?.values as BigInt64Array)).toEqual([3n, 4n]);
+    expect(flag?.dtype).toBe('bool');
+    expect(input.kind === 'columns' && input.rowCount).toBe(2);
+  });
+
+  it('null among numbers makes a float64 column with NaN', () => {
+    const { input } = parseScoringRequest('{"dataframe_records": [{"a": 1}, {"a": null}, {"b": 2}]}', 'json');
+    const [a, b] = columns(input);
+    expect(a?.dtype).toBe('float64');
+    expect(Number.isNaN((a?.values as Float64Array)[1])).toBe(true);
+    expect(Number.isNaN((a?.values as Float64Array)[2])).toBe(true);
+    expect(b?.name).toBe('b');
+  });
+
+  it('split without columns names them 0..n-1 as pandas does', () => {
+    const { input } = parseScoringRequest('{"dataframe_split": {"data": [[1, 2]]}}', 'json');
+    expect(columns(input).map((column) => column.name)).toEqual(['0', '1']);
+  });
+
+  it('inputs: a nested list is one unnamed tensor; a dict is named tensors', () => {
+    const list = parseScoringRequest('{"inputs": [[1.5, 2], [3, 4]]}', 'json').input;
+    expect(list).toEqual({
+      kind: 'tensors',
+      tensors: { '': { dtype: 'float64', shape: [2, 2], data: new Float64Array([1.5, 2, 3, 4]) } },
+    });
+    const dict = parseScoringRequest('{"inputs": {"a": [1, 2], "b": [[1], [2]]}, "params": {"k": 1}}', 'json');
+    expect(dict.params).toEqual({ k: 1 });
+    expect(dict.input.kind === 'tensors' && dict.input.tensors.b?.shape).toEqual([2, 1]);
+    expect(dict.input.kind === 'tensors' && dict.input.tensors.a?.dtype).toBe('int64');
+  });
+
+  it('ragged inputs become an object tensor', () => {
+    const { input } = parseScoringRequest('{"inputs": [[1, 2], [3]]}', 'json');
+    expect(input.kind === 'tensors' && input.tensors['']).toEqual({ dtype: 'object', shape: [2], data: [[1, 2], [3]] });
+  });
+
+  it('CSV reads ints, floats, strings and NA like pandas.read_csv', () => {
+    const { input } = parseScoringRequest('a,b,c,d\n1,1.0,x,\n2,2.5,y,3\n', 'csv');
+    const [a, b, c, d] = columns(input);
+    expect(a?.dtype).toBe('int64');
+    expect(b?.dtype).toBe('float64');
+    expect(c?.dtype).toBe('string');
+    expect(d?.dtype).toBe('float64');
+    expect(Number.isNaN((d?.values as Float64Array)[0])).toBe(true);
+  });
+});
+
+describe('parseScoringRequest: casting by the signature (JSON with a schema keeps all types)', () => {
+  const signature = parseSignature({
+    inputs: JSON.stringify([
+      { type: 'integer', name: 'i' },
+      { type: 'long', name: 'l' },
+      { type: 'float', name: 'f' },
+      { type: 'double', name: 'd' },
+      { type: 'boolean', name: 'b' },
+      { type: 'string', name: 's' },
+      { type: 'binary', name: 'bin' },
+    ]),
+  });
+
+  it('ints become doubles in a double column; overflow wraps to int32 min; float32 loses precision; booleans forced', () => {
+    const body = {
+      dataframe_split: {
+        columns: ['i', 'l', 'f', 'd', 'b', 's', 'bin'],
+        data: [[2147483648, 1, 0.1, 5, 1, 'x', Buffer.from('hi').toString('base64')]],
+      },
+    };
+    const cols = columns(parseScoringRequest(JSON.stringify(body), 'json', signature).input);
+    const byName = Object.fromEntries(cols.map((column) => [column.name, column]));
+    expect(byName.i?.values).toEqual(new Int32Array([-2147483648]));
+    expect(byName.l?.values).toEqual(new BigInt64Array([1n]));
+    expect(byName.f?.values).toEqual(new Float32Array([0.1]));
+    expect((byName.f?.values as Float32Array)[0]).not.toBe(0.1);
+    expect(byName.d?.values).toEqual(new Float64Array([5]));
+    expect(byName.b?.dtype).toBe('bool');
+    expect(byName.b?.values).toEqual(new Uint8Array([1]));
+    expect(byName.s?.values).toEqual(['x']);
+    expect(Buffer.from((byName.bin?.values as Uint8Array[])[0] as Uint8Array).toString()).toBe('hi');
+  });
+
+  it('the same types through records, inputs (dict of columns) and CSV', () => {
+    const record = { i: 1, l: 2, f: 1.5, d: 3, b: true, s: 'x', bin: '' };
+    const viaRecords = columns(
+      parseScoringRequest(JSON.stringify({ dataframe_records: [record] }), 'json', signature).input,
+    );
+    const viaInputs = columns(
+      parseScoringRequest(
+        JSON.stringify({ inputs: Object.fromEntries(Object.entries(record).map(([k, v]) => [k, [v]])) }),
+        'json',
+        signature,
+      ).input,
+    );
+    const viaCsv = columns(parseScoringRequest('i,l,f,d,b,s,bin\n1,2,1.5,3,True,x,\n', 'csv', signature).input);
+    for (const parsed of [viaRecords, viaInputs, viaCsv]) {
+      expect(parsed.map((column) => column.dtype)).toEqual([
+        'int32',
+        'int64',
+        'float32',
+        'float64',
+        'bool',
+        'string',
+        'bytes',
+      ]);
+    }
+  });
+
+  it('a non-numeric string in a numeric column is a BAD_REQUEST naming the value', () => {
+    const error = parseError('{"dataframe_split": {"columns": ["d"], "data": [["abc"]]}}', 'json', signature);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain("could not convert string to float64: 'abc'");
+  });
+
+  it('with a single named column, a plain `inputs` list is that column', () => {
+    const single = parseSignature({ inputs: '[{"type": "string", "name": "text"}]' });
+    const cols = columns(parseScoringRequest('{"inputs": ["a", "b"]}', 'json', single).input);
+    expect(cols).toEqual([{ name: 'text', dtype: 'string', values: ['a', 'b'] }]);
+  });
+
+  it('a URL-like string column stays a string, not a path', () => {
+    const single = parseSignature({ inputs: '[{"type": "string", "name": "url"}]' });
+    const cols = columns(
+      parseScoringRequest('{"dataframe_records": [{"url": "file:///etc/passwd"}]}', 'json', single).input,
+    );
+    expect(cols[0]?.values).toEqual(['file:///etc/passwd']);
+  });
+});
