@@ -1,6 +1,7 @@
 import { BerthError } from './berth-error.js';
 
-export type PredictionsFormat = 'records' | 'columns' | 'arrays';
+/** `dataframe` and `ndarray` are MLflow's names, accepted as aliases of `records` and `arrays`. */
+export type PredictionsFormat = 'records' | 'columns' | 'arrays' | 'dataframe' | 'ndarray';
 
 /**
  * The answer of a scoring server's `/invocations`: `{"predictions": …}` plus whatever else the
@@ -53,20 +54,22 @@ export class PredictionsResponse {
     const records = toRecords(this.predictions);
     switch (format) {
       case 'records':
+      case 'dataframe':
         return records;
       case 'columns': {
         const columns: Record<string, unknown[]> = {};
         for (const name of columnNames(records)) columns[name] = records.map((row) => row[name] ?? null);
         return columns;
       }
-      case 'arrays': {
+      case 'arrays':
+      case 'ndarray': {
         if (Array.isArray(this.predictions) && !this.predictions.some(isPlainObject)) return this.predictions;
         const names = columnNames(records);
         return records.map((row) => names.map((name) => row[name] ?? null));
       }
       default:
         throw BerthError.invalidParameterValue(`Unrecognized predictions format: '${String(format)}'`, {
-          suggestions: ["Use one of 'records', 'columns' or 'arrays'."],
+          suggestions: ["Use one of 'records', 'columns' or 'arrays' (MLflow's 'dataframe' and 'ndarray' also work)."],
         });
     }
   }
@@ -84,15 +87,21 @@ function columnNames(records: Record<string, unknown>[]): string[] {
 
 function toRecords(predictions: unknown): Record<string, unknown>[] {
   if (Array.isArray(predictions)) {
-    return predictions.map((item) => (isPlainObject(item) ? item : { '0': item }));
+    return predictions.map((item) => {
+      if (isPlainObject(item)) return item;
+      // A row given as a list has positional columns, as pandas names them.
+      if (Array.isArray(item)) return Object.fromEntries(item.map((value, index) => [String(index), value]));
+      return { '0': item };
+    });
   }
   if (isPlainObject(predictions)) {
     const values = Object.values(predictions);
-    // A dict of columns (MLflow's DataFrame(dict)); a dict of scalars is one row.
-    if (values.length > 0 && values.every(Array.isArray)) {
-      const length = Math.max(...values.map((v) => (v as unknown[]).length));
+    // A dict of columns (MLflow's DataFrame(dict), scalars repeated down the column);
+    // a dict with no list values is one row.
+    if (values.some(Array.isArray)) {
+      const length = Math.max(...values.filter(Array.isArray).map((v) => (v as unknown[]).length));
       return Array.from({ length }, (_, i) =>
-        Object.fromEntries(Object.entries(predictions).map(([k, v]) => [k, (v as unknown[])[i] ?? null])),
+        Object.fromEntries(Object.entries(predictions).map(([k, v]) => [k, Array.isArray(v) ? (v[i] ?? null) : v])),
       );
     }
     return [predictions];

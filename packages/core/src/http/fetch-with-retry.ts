@@ -54,9 +54,7 @@ export async function fetchWithRetry(
       if (userSignal?.aborted) throw userSignal.reason ?? error;
       if (timeout?.aborted) throw timeoutError(target, method, settings.timeoutSeconds, error);
       if (retry < maxRetries) {
-        await sleep(backoffSeconds(retry + 1, settings, maxBackoff, random) * 1000, undefined, {
-          signal: userSignal,
-        });
+        await wait(backoffSeconds(retry + 1, settings, maxBackoff, random), userSignal);
         continue;
       }
       throw new HttpError(`API request to ${method} ${target} failed with exception ${describeFailure(error)}`, {
@@ -71,8 +69,8 @@ export async function fetchWithRetry(
     if (retryCodes.has(response.status) && retry < maxRetries) {
       const retryAfter = settings.respectRetryAfter ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
       await response.body?.cancel().catch(() => undefined);
-      const wait = retryAfter ?? backoffSeconds(retry + 1, settings, maxBackoff, random);
-      await sleep(Math.min(wait, maxBackoff) * 1000, undefined, { signal: userSignal });
+      const delay = retryAfter ?? backoffSeconds(retry + 1, settings, maxBackoff, random);
+      await wait(Math.min(delay, maxBackoff), userSignal);
       continue;
     }
     if (response.status >= 400 && options.raiseOnStatus !== false) {
@@ -120,6 +118,15 @@ export function parseRetryAfter(header: string | null, now: number = Date.now())
   if (/^\d+$/.test(trimmed)) return Number(trimmed);
   const date = Date.parse(trimmed);
   return Number.isNaN(date) ? undefined : Math.max(0, (date - now) / 1000);
+}
+
+/** Sleeps; a caller's abort ends the wait with the caller's own reason, as fetch would. */
+async function wait(seconds: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(seconds * 1000, undefined, signal ? { signal } : {});
+  } catch (error) {
+    throw signal?.aborted ? (signal.reason ?? error) : error;
+  }
 }
 
 function isReplayable(body: RequestInit['body']): boolean {
