@@ -140,8 +140,8 @@ describe('parseScoringRequest: JSON → dtypes without a schema', () => {
     const { input } = parseScoringRequest('{"dataframe_records": [{"a": 1}, {"a": null}, {"b": 2}]}', 'json');
     const [a, b] = columns(input);
     expect(a?.dtype).toBe('float64');
-    expect(Number.isNaN((a?.values as Float64Array)[1])).toBe(true);
-    expect(Number.isNaN((a?.values as Float64Array)[2])).toBe(true);
+    expect(Number.isNaN(((a as Column).values as Float64Array)[1])).toBe(true);
+    expect(Number.isNaN(((a as Column).values as Float64Array)[2])).toBe(true);
     expect(b?.name).toBe('b');
   });
 
@@ -174,7 +174,7 @@ describe('parseScoringRequest: JSON → dtypes without a schema', () => {
     expect(b?.dtype).toBe('float64');
     expect(c?.dtype).toBe('string');
     expect(d?.dtype).toBe('float64');
-    expect(Number.isNaN((d?.values as Float64Array)[0])).toBe(true);
+    expect(Number.isNaN(((d as Column).values as Float64Array)[0])).toBe(true);
   });
 });
 
@@ -203,12 +203,12 @@ describe('parseScoringRequest: casting by the signature (JSON with a schema keep
     expect(byName.i?.values).toEqual(new Int32Array([-2147483648]));
     expect(byName.l?.values).toEqual(new BigInt64Array([1n]));
     expect(byName.f?.values).toEqual(new Float32Array([0.1]));
-    expect((byName.f?.values as Float32Array)[0]).not.toBe(0.1);
+    expect(((byName.f as Column).values as Float32Array)[0]).not.toBe(0.1);
     expect(byName.d?.values).toEqual(new Float64Array([5]));
     expect(byName.b?.dtype).toBe('bool');
     expect(byName.b?.values).toEqual(new Uint8Array([1]));
     expect(byName.s?.values).toEqual(['x']);
-    expect(Buffer.from((byName.bin?.values as Uint8Array[])[0] as Uint8Array).toString()).toBe('hi');
+    expect(Buffer.from(((byName.bin as Column).values as Uint8Array[])[0] as Uint8Array).toString()).toBe('hi');
   });
 
   it('the same types through records, inputs (dict of columns) and CSV', () => {
