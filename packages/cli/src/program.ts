@@ -1,0 +1,245 @@
+import { Command, Option } from '@commander-js/extra-typings';
+
+/*
+ * The command tree. This module is on the `berth --help` path, so it imports commander only:
+ * every action loads its handler (and through it @berth/core and the target) on first use.
+ */
+
+declare const __BERTH_CLI_VERSION__: string;
+
+const TARGET_HELP =
+  'deployment target URI, e.g. local, sagemaker:/us-east-1 or http://host:5000 (default: $BERTH_TARGET, then $MLFLOW_DEPLOYMENTS_TARGET)';
+const MODEL_URI_HELP =
+  'model URI: a path, file:, runs:/<run>/<path>, models:/<name>/<version>, models:/<name>@<alias>, s3://, http(s)://';
+const CONFIG_HELP =
+  "target-specific config as key=value, repeatable (see 'berth help -t <target>' for the keys the target takes)";
+const INPUT_HELP =
+  'input: a JSON or CSV file, \'-\' for stdin, or a dataset source URI (file:, http(s):). JSON is a scoring-protocol body ({"dataframe_split": …}, {"inputs": …}) or a list of records / dict of columns';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const targetOption = () => new Option('-t, --target <uri>', TARGET_HELP);
+const jsonOption = () => new Option('--json', 'print machine-readable JSON to stdout');
+const configOption = () => new Option('-C, --config <key=value>', CONFIG_HELP).argParser(collect).default<string[]>([]);
+const contentTypeOption = () =>
+  new Option('--content-type <type>', 'input format (default: by file extension, json unless .csv)').choices([
+    'json',
+    'csv',
+  ] as const);
+
+const deploymentCommands = () => import('./commands/deployment-commands.js');
+const endpointCommands = () => import('./commands/endpoint-commands.js');
+const predictionCommands = () => import('./commands/prediction-commands.js');
+const targetCommands = () => import('./commands/target-commands.js');
+const targetsCommand = () => import('./commands/targets-command.js');
+
+export interface ProgramContext {
+  /** Installed target names for the root help; computed only when the root help is shown. */
+  installedTargets?: string[] | undefined;
+}
+
+export function createProgram(context: ProgramContext = {}): Command {
+  const program = new Command('berth')
+    .description('Deploy ML models to any installed target (MLflow-compatible deployments CLI).')
+    .version(__BERTH_CLI_VERSION__, '-V, --version')
+    .helpCommand(false)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')) })
+    .showHelpAfterError("(add --help for usage, or run 'berth help <command>')");
+  if (context.installedTargets) program.addHelpText('after', installedTargetsText(context.installedTargets));
+
+  addDeploymentCommands(program);
+  addTargetCommands(program);
+  addPredictionCommands(program);
+  addEndpointCommands(program);
+  addTargetsCommand(program);
+  return program as unknown as Command;
+}
+
+function installedTargetsText(names: string[]): string {
+  const support =
+    names.length > 0
+      ? `Support is currently installed for deployment to: ${names.join(', ')}`
+      : 'No deployment targets are installed. Add one with: berth targets add <package>';
+  return `\n${support}\nRun 'berth targets' for where each one comes from, 'berth help -t <target>' for its config.`;
+}
+
+function addDeploymentCommands(program: Command): void {
+  program
+    .command('create')
+    .description('Deploy the model at --model-uri to the target under --name.')
+    .addOption(targetOption())
+    .requiredOption('--name <name>', 'name of the deployment')
+    .requiredOption('-m, --model-uri <uri>', MODEL_URI_HELP)
+    .option('-f, --flavor <flavor>', 'which flavor to deploy (inferred by the target if not given)')
+    .addOption(configOption())
+    .option('--endpoint <endpoint>', 'endpoint to create the deployment in')
+    .addOption(jsonOption())
+    .action(async (options) => (await deploymentCommands()).createDeployment(options));
+
+  program
+    .command('update')
+    .description('Update the deployment --name: a new model, flavor or config.')
+    .addOption(targetOption())
+    .requiredOption('--name <name>', 'name of the deployment')
+    .option('-m, --model-uri <uri>', MODEL_URI_HELP)
+    .option('-f, --flavor <flavor>', 'which flavor to deploy (inferred by the target if not given)')
+    .addOption(configOption())
+    .option('--endpoint <endpoint>', 'endpoint of the deployment')
+    .addOption(jsonOption())
+    .action(async (options) => (await deploymentCommands()).updateDeployment(options));
+
+  program
+    .command('delete')
+    .description('Delete the deployment --name (succeeds if it does not exist).')
+    .addOption(targetOption())
+    .requiredOption('--name <name>', 'name of the deployment')
+    .addOption(configOption())
+    .option('--endpoint <endpoint>', 'endpoint of the deployment')
+    .addOption(jsonOption())
+    .action(async (options) => (await deploymentCommands()).deleteDeployment(options));
+
+  program
+    .command('list')
+    .description('List the deployments of the target.')
+    .addOption(targetOption())
+    .option('--endpoint <endpoint>', 'list only the deployments of this endpoint')
+    .addOption(jsonOption())
+    .action(async (options) => (await deploymentCommands()).listDeployments(options));
+
+  program
+    .command('get')
+    .description('Print the details of the deployment --name.')
+    .addOption(targetOption())
+    .requiredOption('--name <name>', 'name of the deployment')
+    .option('--endpoint <endpoint>', 'endpoint of the deployment')
+    .addOption(jsonOption())
+    .action(async (options) => (await deploymentCommands()).getDeployment(options));
+}
+
+function addTargetCommands(program: Command): void {
+  program
+    .command('help')
+    .description(
+      "Print a target's help: its URI format and config keys. 'berth help <command>' prints a command's help.",
+    )
+    .argument('[command]', 'a berth command to describe instead')
+    .addOption(targetOption())
+    .addOption(jsonOption())
+    .action(async (commandName, options) => {
+      if (commandName !== undefined) return showCommandHelp(program, commandName);
+      return (await targetCommands()).showTargetHelp(options, () => program.outputHelp());
+    });
+
+  program
+    .command('run-local')
+    .description('Serve the model locally with the target, in the foreground; not managed afterwards.')
+    .addOption(targetOption())
+    .requiredOption('--name <name>', 'name of the local deployment')
+    .requiredOption('-m, --model-uri <uri>', MODEL_URI_HELP)
+    .option('-f, --flavor <flavor>', 'which flavor to serve (inferred by the target if not given)')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .action(async (options) => (await targetCommands()).runLocal(options));
+}
+
+function addPredictionCommands(program: Command): void {
+  const commands = [
+    ['predict', 'Predict on the input with the deployment --name or the endpoint --endpoint.'],
+    ['explain', 'Explain the predictions on the input of the deployment --name or the endpoint --endpoint.'],
+    [
+      'predict-stream',
+      'Stream predictions (one JSON line per chunk) from the deployment --name or the endpoint --endpoint.',
+    ],
+  ] as const;
+  for (const [name, description] of commands) {
+    program
+      .command(name)
+      .description(description)
+      .addOption(targetOption())
+      .option('--name <name>', 'name of the deployment (exactly one of --name or --endpoint)')
+      .option('--endpoint <endpoint>', 'name of the endpoint (exactly one of --name or --endpoint)')
+      .requiredOption('-I, --input-path <path>', INPUT_HELP)
+      .option('-O, --output-path <path>', 'write the result to this file instead of stdout')
+      .addOption(contentTypeOption())
+      .addOption(jsonOption())
+      .action(async (options) => (await predictionCommands()).runPrediction(name, options));
+  }
+}
+
+function addEndpointCommands(program: Command): void {
+  program
+    .command('create-endpoint')
+    .description('Create the endpoint --endpoint.')
+    .addOption(targetOption())
+    .requiredOption('--endpoint <endpoint>', 'name of the endpoint')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .action(async (options) => (await endpointCommands()).createEndpoint(options));
+
+  program
+    .command('update-endpoint')
+    .description('Update the endpoint --endpoint with new config.')
+    .addOption(targetOption())
+    .requiredOption('--endpoint <endpoint>', 'name of the endpoint')
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .action(async (options) => (await endpointCommands()).updateEndpoint(options));
+
+  program
+    .command('delete-endpoint')
+    .description('Delete the endpoint --endpoint.')
+    .addOption(targetOption())
+    .requiredOption('--endpoint <endpoint>', 'name of the endpoint')
+    .addOption(jsonOption())
+    .action(async (options) => (await endpointCommands()).deleteEndpoint(options));
+
+  program
+    .command('list-endpoints')
+    .description('List the endpoints of the target.')
+    .addOption(targetOption())
+    .addOption(jsonOption())
+    .action(async (options) => (await endpointCommands()).listEndpoints(options));
+
+  program
+    .command('get-endpoint')
+    .description('Print the details of the endpoint --endpoint.')
+    .addOption(targetOption())
+    .requiredOption('--endpoint <endpoint>', 'name of the endpoint')
+    .addOption(jsonOption())
+    .action(async (options) => (await endpointCommands()).getEndpoint(options));
+}
+
+function addTargetsCommand(program: Command): void {
+  const targets = program
+    .command('targets')
+    .description('List installed deployment targets; add or remove target packages in the plugin folder.');
+
+  targets
+    .command('list', { isDefault: true })
+    .description('List installed targets: name, package, version, where found, URI syntax, summary (the default).')
+    .addOption(jsonOption())
+    .action(async (options) => (await targetsCommand()).listTargets(options));
+
+  targets
+    .command('add')
+    .description('Install a target package (npm spec, tarball or folder) into the plugin folder under BERTH_HOME.')
+    .argument('<package>', 'what npm install takes: a name, name@version, a tarball or a folder')
+    .addOption(jsonOption())
+    .action(async (spec, options) => (await targetsCommand()).addTarget(spec, options));
+
+  targets
+    .command('remove')
+    .description('Uninstall a target package from the plugin folder under BERTH_HOME.')
+    .argument('<package>', 'the package name')
+    .addOption(jsonOption())
+    .action(async (name, options) => (await targetsCommand()).removeTarget(name, options));
+}
+
+function showCommandHelp(program: Command, name: string): void {
+  const command = program.commands.find((candidate) => candidate.name() === name);
+  if (!command) program.error(`unknown command '${name}'`, { code: 'commander.unknownCommand', exitCode: 2 });
+  else command.outputHelp();
+}

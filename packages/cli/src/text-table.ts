@@ -1,0 +1,41 @@
+/** Renders a value for a table cell or a `key: value` line: strings bare, everything else as JSON. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return '';
+  return JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * Left-aligned columns separated by two spaces, headers in capitals. Columns default to every key
+ * of every row, `name` first, in order of first appearance.
+ */
+export function formatTable(rows: Record<string, unknown>[], columns: string[] = columnsOf(rows)): string {
+  const headers = columns.map((column) => headerFor(column));
+  const cells = rows.map((row) => columns.map((column) => formatValue(row[column]).replace(/\s*\n\s*/g, ' ')));
+  const widths = headers.map((header, index) =>
+    Math.max(header.length, ...cells.map((line) => line[index]?.length ?? 0)),
+  );
+  const render = (line: string[]) =>
+    line
+      .map((cell, index) => (index === line.length - 1 ? cell : cell.padEnd(widths[index] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [render(headers), ...cells.map(render)].join('\n');
+}
+
+/** MLflow's `get` output: one `key: value` line per field. */
+export function formatKeyValues(record: Record<string, unknown>): string {
+  return Object.entries(record)
+    .map(([key, value]) => `${key}: ${formatValue(value)}`)
+    .join('\n');
+}
+
+function columnsOf(rows: Record<string, unknown>[]): string[] {
+  const columns = new Set<string>(['name']);
+  for (const row of rows) for (const key of Object.keys(row)) columns.add(key);
+  return [...columns];
+}
+
+function headerFor(column: string): string {
+  return column.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
