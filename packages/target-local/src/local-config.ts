@@ -72,7 +72,7 @@ export const configSchema = z
     port: integer(0, 65535).optional().describe('TCP port; 0 or unset picks a free port'),
     host: z.string().min(1).optional().describe('interface to bind; 127.0.0.1 by default'),
     allow_remote: flag.optional().describe('required to bind anything but loopback'),
-    workers: integer(1, 64).optional().describe('inference worker threads'),
+    workers: integer(0, 64).optional().describe('inference worker threads'),
     max_batch_size: integer(1, 100_000).optional().describe('dynamic batching: rows per batch'),
     max_batch_delay_ms: z
       .preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().min(0).max(60_000))

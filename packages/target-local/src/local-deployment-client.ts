@@ -357,7 +357,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     record: Pick<DeploymentRecord, 'name' | 'host' | 'port' | 'controlToken' | 'logFile' | 'config'>,
     model: InspectedModel,
     config: LocalConfig,
-    options: { instanceId: string; failFast: boolean; owned: boolean; readinessMs?: number },
+    options: { instanceId: string; failFast: boolean; owned: boolean; readinessMs?: number; reusePort?: boolean },
   ): Promise<Generation> {
     const readinessMs = options.readinessMs ?? seconds(config.readiness_timeout, DEFAULTS.readinessTimeoutSeconds);
     const readyFile = join(store.runDirectory, `deployment-${record.name}-${options.instanceId}.json`);
@@ -369,7 +369,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       instanceId: options.instanceId,
       readyFile,
       host: record.host,
-      port: fixedPort ? (config.port as number) : (record.port ?? 0),
+      port: fixedPort ? (config.port as number) : options.reusePort ? (record.port ?? 0) : 0,
       fixedPort,
       restartLimit: config.restart_limit ?? DEFAULTS.restartLimit,
       failFast: options.failFast,
@@ -482,6 +482,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
           instanceId,
           failFast: false,
           owned: true,
+          reusePort: true,
         });
         store.patchDeployment(record.name, this.generationPatch(generation), instanceId);
       };

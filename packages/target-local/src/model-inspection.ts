@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BerthError } from '@berth/core';
 
 /** A model checked before any process starts: where it is, which flavor serves it, how to probe it. */
 export interface InspectedModel {
@@ -10,8 +9,6 @@ export interface InspectedModel {
   /** A ready-to-POST `/invocations` JSON body, when the model carries an input example. */
   example: string | undefined;
 }
-
-const SERVABLE_FLAVORS = ['onnx', 'js'];
 
 /**
  * Resolves the URI to a local directory and validates its MLmodel and flavor, without loading the
@@ -23,25 +20,10 @@ export async function inspectModel(
   flavor: string | undefined,
   cacheDir: string,
 ): Promise<InspectedModel> {
-  const { resolveModelUri, loadMLmodel } = await import('@berth/model');
+  const { resolveModelUri, loadMLmodel, selectFlavor } = await import('@berth/model');
   const directory = await resolveModelUri(modelUri, { cacheDir });
   const mlmodel = await loadMLmodel(directory);
-  const available = Object.keys(mlmodel.flavors);
-  let chosen = flavor;
-  if (chosen === undefined) {
-    chosen = SERVABLE_FLAVORS.find((name) => available.includes(name));
-    if (chosen === undefined) {
-      throw BerthError.invalidParameterValue(
-        `The model at '${modelUri}' has no flavor the local target can serve (it has: ${available.join(', ') || 'none'}).`,
-        { suggestions: [`Save the model with one of the flavors ${SERVABLE_FLAVORS.join(', ')}.`] },
-      );
-    }
-  } else if (!available.includes(chosen)) {
-    throw BerthError.invalidParameterValue(
-      `The model at '${modelUri}' has no '${chosen}' flavor (it has: ${available.join(', ')}).`,
-      { suggestions: ['Leave out --flavor to pick one automatically.'] },
-    );
-  }
+  const chosen = selectFlavor(mlmodel, flavor);
   return { modelUri, directory, flavor: chosen, example: await readExample(directory, mlmodel.savedInputExampleInfo) };
 }
 

@@ -163,7 +163,8 @@ async function onChildExit(exited: ChildProcess, code: number | null, signal: No
     return process.exit(1);
   }
   recentRestarts.push(now);
-  const delay = Math.min(100 * 2 ** (recentRestarts.length - 1), 5_000);
+  // The first restart is immediate (a one-off crash costs only the server's start time); repeats back off.
+  const delay = recentRestarts.length === 1 ? 0 : Math.min(100 * 2 ** (recentRestarts.length - 2), 5_000);
   try {
     db?.recordRestart(spec.kind, spec.name, spec.instanceId, { code, signal });
     if (spec.kind === 'deployment') db?.patchDeployment(spec.name, { state: 'starting' }, spec.instanceId);
