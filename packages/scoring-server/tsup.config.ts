@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/bin.ts'],
+  // The worker is its own entry: piscina loads it by file URL next to the chunk that starts the pool.
+  entry: ['src/index.ts', 'src/bin.ts', 'src/inference-worker.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -1,0 +1,43 @@
+/**
+ * Piscina worker: loads the model once (through @berth/model, the same code as the main thread)
+ * and runs predictions. onnxruntime-node's `run` blocks its thread, so it blocks this one instead
+ * of the HTTP event loop. Errors travel back as data, because structured cloning an Error drops the
+ * `code` that decides the HTTP status.
+ */
+import { workerData } from 'node:worker_threads';
+import { type LoadedModel, loadModel, type ModelInput } from '@berth/model';
+import type { WorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
+
+const data = workerData as WorkerData;
+let modelPromise: Promise<LoadedModel> | undefined;
+
+function model(): Promise<LoadedModel> {
+  modelPromise ??= loadModel(data.directory, { flavor: data.flavor, allowCode: data.allowCode });
+  return modelPromise;
+}
+
+export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
+  try {
+    const loaded = await model();
+    if (task.kind === 'ready' && task.input === undefined) return { ok: true, ms: 0 };
+    const start = performance.now();
+    const output = await loaded.predict(task.input as ModelInput, task.params);
+    return { ok: true, output, ms: performance.now() - start };
+  } catch (error) {
+    const record = error as { code?: unknown; message?: unknown; stack?: unknown; name?: unknown };
+    const berth =
+      typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[Symbol.for('berth.error')] === true;
+    return {
+      ok: false,
+      error: {
+        berth,
+        code: typeof record?.code === 'string' ? record.code : undefined,
+        message: typeof record?.message === 'string' ? record.message : String(error),
+        stack: typeof record?.stack === 'string' ? record.stack : undefined,
+        details: berth ? ((error as { details?: Record<string, unknown> }).details ?? undefined) : undefined,
+      },
+    };
+  }
+}

@@ -1,0 +1,191 @@
+import { availableParallelism } from 'node:os';
+import { BerthError } from '@berth/core';
+import type { LoadedModel, ModelInput, ModelOutput } from '@berth/model';
+import type { Piscina } from 'piscina';
+import type { SerializedError, WorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
+
+export interface RunOutcome {
+  output: ModelOutput;
+  ms: number;
+  mode: 'inline' | 'worker';
+}
+
+export interface ModelRunnerOptions {
+  /** Worker threads; 0 runs every prediction on the event loop. */
+  workers: number;
+  allowCode: boolean;
+  /**
+   * Predictions whose measured cost is at most this many milliseconds run inline on the event loop:
+   * for iris-size requests a worker round trip costs more main-thread time than the run itself.
+   * 0 sends everything to the pool.
+   */
+  inlineBudgetMs: number;
+}
+
+/** The pool failed (worker crashed, task aborted), as opposed to the model rejecting the input. */
+export class RunnerFailure extends Error {
+  override readonly name = 'RunnerFailure';
+}
+
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
+export function rowCountOf(input: ModelInput): number {
+  if (input.kind === 'columns') return input.rowCount;
+  for (const tensor of Object.values(input.tensors)) return tensor.shape[0] ?? 1;
+  return 0;
+}
+
+/**
+ * Cost model for the inline/worker choice: a fixed part learnt from small runs and a per-row part
+ * learnt from larger ones, both exponential moving averages of measured run times. Unknown costs
+ * go to the pool, so a slow model is never tried inline first.
+ */
+class CostModel {
+  private fixedMs: number | undefined;
+  private perRowMs: number | undefined;
+  private static readonly smallRows = 8;
+
+  record(rows: number, ms: number): void {
+    if (rows <= CostModel.smallRows) {
+      this.fixedMs = this.fixedMs === undefined ? ms : this.fixedMs * 0.9 + ms * 0.1;
+    } else {
+      const perRow = Math.max(0, ms - (this.fixedMs ?? 0)) / rows;
+      this.perRowMs = this.perRowMs === undefined ? perRow : this.perRowMs * 0.8 + perRow * 0.2;
+    }
+  }
+
+  estimate(rows: number): number | undefined {
+    if (this.fixedMs === undefined) return undefined;
+    if (rows <= CostModel.smallRows) return this.fixedMs;
+    if (this.perRowMs === undefined) return undefined;
+    return this.fixedMs + this.perRowMs * rows;
+  }
+}
+
+export class ModelRunner {
+  private readonly cost = new CostModel();
+  private warmupRuns = 0;
+
+  private constructor(
+    readonly model: LoadedModel,
+    private readonly pool: Piscina | undefined,
+    private readonly options: ModelRunnerOptions,
+  ) {}
+
+  static async create(model: LoadedModel, options: ModelRunnerOptions): Promise<ModelRunner> {
+    if (options.workers <= 0) return new ModelRunner(model, undefined, options);
+    const { Piscina } = await import('piscina');
+    const workerData: WorkerData = { directory: model.directory, flavor: model.flavor, allowCode: options.allowCode };
+    const pool = new Piscina({
+      filename: new URL('./inference-worker.js', import.meta.url).href,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+      workerData,
+    });
+    return new ModelRunner(model, pool, options);
+  }
+
+  get workers(): number {
+    return this.pool ? this.options.workers : 0;
+  }
+
+  /** Loads the model in every worker (one concurrent task per worker) and surfaces load errors. */
+  async warmWorkers(): Promise<void> {
+    await this.readinessInWorkers(undefined, undefined);
+  }
+
+  /** Runs the readiness example in every worker: a pool that cannot predict is not ready. */
+  async readinessInWorkers(input: ModelInput | undefined, params: Record<string, unknown> | undefined): Promise<void> {
+    const pool = this.pool;
+    if (!pool) return;
+    const task: WorkerTask = input === undefined ? { kind: 'ready' } : { kind: 'ready', input, params };
+    const results = await Promise.all(Array.from({ length: this.options.workers }, () => pool.run(task)));
+    for (const result of results as WorkerResult[]) if (!result.ok) throw reviveError(result.error);
+  }
+
+  async run(input: ModelInput, params: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<RunOutcome> {
+    const rows = rowCountOf(input);
+    if (this.shouldRunInline(rows)) {
+      const start = performance.now();
+      const output = await this.model.predict(input, params);
+      const ms = performance.now() - start;
+      this.cost.record(rows, ms);
+      return { output, ms, mode: 'inline' };
+    }
+    return this.runInWorker(input, params, rows, signal);
+  }
+
+  private shouldRunInline(rows: number): boolean {
+    if (!this.pool) return true;
+    if (this.options.inlineBudgetMs <= 0) return false;
+    // A few runs in the pool first, so the estimate comes from a warm session.
+    if (this.warmupRuns < 3) return false;
+    const estimate = this.cost.estimate(rows);
+    return estimate !== undefined && estimate <= this.options.inlineBudgetMs;
+  }
+
+  private async runInWorker(
+    input: ModelInput,
+    params: Record<string, unknown> | undefined,
+    rows: number,
+    signal: AbortSignal | undefined,
+  ): Promise<RunOutcome> {
+    const pool = this.pool as Piscina;
+    let result: WorkerResult;
+    try {
+      const task: WorkerTask = { kind: 'predict', input, params };
+      result = (await pool.run(task, {
+        transferList: transferablesOf(input),
+        ...(signal ? { signal } : {}),
+      })) as WorkerResult;
+    } catch (error) {
+      if (signal?.aborted) throw new RunnerFailure('The prediction was cancelled', { cause: error });
+      throw new RunnerFailure(`The inference worker failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (!result.ok) throw reviveError(result.error);
+    this.warmupRuns++;
+    this.cost.record(rows, result.ms);
+    return { output: result.output as ModelOutput, ms: result.ms, mode: 'worker' };
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.destroy();
+    await this.model.close();
+  }
+}
+
+/**
+ * Large typed arrays that own their whole buffer move to the worker instead of being copied.
+ * Small ones are copied: they may live in Node's shared Buffer pool, and copying them is cheap.
+ */
+function transferablesOf(input: ModelInput): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  const consider = (values: unknown) => {
+    if (!ArrayBuffer.isView(values)) return;
+    const buffer = values.buffer;
+    if (!(buffer instanceof ArrayBuffer) || values.byteLength < 65_536) return;
+    if (values.byteOffset !== 0 || values.byteLength !== buffer.byteLength || buffers.includes(buffer)) return;
+    buffers.push(buffer);
+  };
+  if (input.kind === 'columns') for (const column of input.columns) consider(column.values);
+  else for (const tensor of Object.values(input.tensors)) consider(tensor.data);
+  return buffers;
+}
+
+function reviveError(serialized: SerializedError): Error {
+  if (serialized.berth) {
+    const error = new BerthError(serialized.message, {
+      code: serialized.code ?? 'INTERNAL_ERROR',
+      ...(serialized.details ? { details: serialized.details } : {}),
+    });
+    if (serialized.stack) error.stack = serialized.stack;
+    return error;
+  }
+  const error = new Error(serialized.message);
+  if (serialized.stack) error.stack = serialized.stack;
+  return error;
+}

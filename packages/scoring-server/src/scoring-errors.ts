@@ -1,0 +1,86 @@
+import { BerthError } from '@berth/core';
+import type { ModelInput } from '@berth/model';
+import { RunnerFailure } from './model-runner.js';
+
+/** MLflow's error JSON. */
+export interface MlflowErrorBody {
+  error_code: string;
+  message: string;
+  stack_trace?: string;
+}
+
+export interface ErrorReply {
+  status: number;
+  body: MlflowErrorBody;
+}
+
+const UNEXPECTED_MESSAGE =
+  'Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference.';
+
+/** The request timed out (MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT / --timeout). */
+export class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+  constructor(readonly seconds: number) {
+    super(`Request processing time exceeded limit (${seconds} s)`);
+  }
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error && error.stack ? error.stack : String(error);
+}
+
+/** Errors from parsing the request body: MLflow answers them with their code and a stack trace. */
+export function parseErrorReply(error: unknown): ErrorReply {
+  if (BerthError.isInstance(error)) {
+    const body = error.toJSON() as MlflowErrorBody;
+    return { status: error.httpStatus, body: { ...body, stack_trace: body.stack_trace ?? stackOf(error) } };
+  }
+  return {
+    status: 400,
+    body: {
+      error_code: 'BAD_REQUEST',
+      message: `Invalid input. ${(error as Error)?.message ?? error}`,
+      stack_trace: stackOf(error),
+    },
+  };
+}
+
+/** A short description of the input for "Failed to predict data '…'" (never the data itself). */
+export function describeInput(input: ModelInput): string {
+  if (input.kind === 'columns') {
+    return `${input.rowCount} rows x ${input.columns.length} columns [${input.columns.map((column) => column.name).join(', ')}]`;
+  }
+  return Object.entries(input.tensors)
+    .map(([name, tensor]) => `${name || '<unnamed>'}: ${tensor.dtype}[${tensor.shape.join(', ')}]`)
+    .join('; ');
+}
+
+/**
+ * Errors from predict, with MLflow's rules: a BerthError keeps its code (schema errors are
+ * INVALID_PARAMETER_VALUE → 400) and gets the "Failed to predict data" prefix; anything else the
+ * model throws is a 400 BAD_REQUEST with a stack trace; a timeout is 504; a broken pool is 500.
+ */
+export function predictErrorReply(error: unknown, input: ModelInput): ErrorReply {
+  if (error instanceof DeadlineExceeded) {
+    return { status: 504, body: { error_code: 'DEADLINE_EXCEEDED', message: error.message } };
+  }
+  if (error instanceof RunnerFailure) {
+    return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: error.message } };
+  }
+  if (BerthError.isInstance(error)) {
+    const body = error.toJSON() as MlflowErrorBody;
+    // A flavor that already wrapped a foreign error as MLflow's "unexpected error" (with its trace)
+    // is answered as MLflow answers the foreign error itself: no prefix.
+    if (body.message.startsWith(UNEXPECTED_MESSAGE.slice(0, 40))) {
+      return { status: error.httpStatus, body: { ...body, stack_trace: body.stack_trace ?? stackOf(error) } };
+    }
+    return {
+      status: error.httpStatus,
+      body: { ...body, message: `Failed to predict data '${describeInput(input)}'. \nError: ${error.message}` },
+    };
+  }
+  return {
+    status: 400,
+    body: { error_code: 'BAD_REQUEST', message: UNEXPECTED_MESSAGE, stack_trace: stackOf(error) },
+  };
+}

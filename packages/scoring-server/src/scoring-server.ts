@@ -1,0 +1,237 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { registerControlRoutes } from './control-routes.js';
+import { createServerMetrics } from './metrics.js';
+import { registerMlflowRoutes, sendMlflowError } from './mlflow-routes.js';
+import { registerOpenInferenceRoutes } from './open-inference-routes.js';
+import { type ResolvedOptions, resolveOptions, type ScoringServerOptions } from './scoring-server-options.js';
+import type { ServerContext, SwapResult } from './server-context.js';
+import { ServingModel } from './serving-model.js';
+
+export interface ScoringServerHandle {
+  /** `http://host:port` (IPv6 hosts in brackets). */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** Model URI and flavor being served now. */
+  readonly modelUri: string;
+  readonly flavor: string;
+  /**
+   * Loads `modelUri`, runs a readiness inference on its input example, then switches to it; the old
+   * model finishes its in-flight requests and is closed. On failure the old model keeps serving.
+   */
+  swapModel(modelUri: string, flavor?: string): Promise<SwapResult>;
+  /** Stops accepting connections, drains in-flight requests, closes the model. */
+  close(): Promise<void>;
+}
+
+async function packageVersion(): Promise<string> {
+  const text = await readFile(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+async function createLogger(option: ResolvedOptions['logger']): Promise<Logger> {
+  const { pino } = await import('pino');
+  if (option === false) return pino({ enabled: false });
+  if (option && typeof (option as Logger).child === 'function') return option as Logger;
+  const level = (option as { level?: string } | undefined)?.level ?? process.env.BERTH_LOG_LEVEL ?? 'warn';
+  return pino(
+    {
+      name: 'berth-scoring-server',
+      level,
+      // Defence in depth: nothing logs headers, but if anything ever does, tokens stay out.
+      redact: ['req.headers.authorization', 'headers.authorization', 'controlToken', '*.controlToken'],
+    },
+    pino.destination({ fd: 2, sync: true }),
+  );
+}
+
+export async function startScoringServer(options: ScoringServerOptions): Promise<ScoringServerHandle> {
+  const resolved = resolveOptions(options);
+  const [logger, metrics, version, modelModule, { default: Fastify, LogController }] = await Promise.all([
+    createLogger(resolved.logger),
+    createServerMetrics(),
+    packageVersion(),
+    import('@berth/model'),
+    import('fastify'),
+  ]);
+  const modelOptions = {
+    flavor: resolved.flavor,
+    allowCode: resolved.allowCode,
+    workers: resolved.workers,
+    inlineBudgetMs: resolved.inlineBudgetMs,
+    maxBatchSize: resolved.maxBatchSize,
+    maxBatchDelayMs: resolved.maxBatchDelayMs,
+    cacheDir: resolved.cacheDir,
+  };
+  let current = await ServingModel.load(resolved.modelUri, modelOptions, metrics, logger);
+  logger.info(
+    { flavor: current.flavor, workers: resolved.workers, loadSeconds: current.loadSeconds },
+    'model loaded and passed its readiness check',
+  );
+
+  let served = 0;
+  let closing = false;
+  let swapChain: Promise<unknown> = Promise.resolve();
+
+  const swap = (modelUri: string, flavor?: string): Promise<SwapResult> => {
+    const next = swapChain.then(async () => {
+      if (closing) throw new Error('The server is shutting down');
+      let fresh: ServingModel;
+      try {
+        fresh = await ServingModel.load(modelUri, { ...modelOptions, flavor }, metrics, logger);
+      } catch (error) {
+        metrics.swaps.inc({ result: 'failed' });
+        logger.warn({ err: error }, 'model swap failed; the old model keeps serving');
+        throw error;
+      }
+      const old = current;
+      current = fresh;
+      metrics.swaps.inc({ result: 'ok' });
+      logger.info({ flavor: fresh.flavor }, 'model swapped');
+      void old.retire().catch((error: unknown) => logger.error({ err: error }, 'closing the old model failed'));
+      return { modelUri: fresh.modelUri, flavor: fresh.flavor, loadedAt: fresh.loadedAt.toISOString() };
+    });
+    swapChain = next.catch(() => undefined);
+    return next;
+  };
+
+  const context: ServerContext = {
+    version,
+    modelName: resolved.modelName,
+    modelVersion: resolved.modelVersion,
+    timeoutSeconds: resolved.timeoutSeconds,
+    controlToken: resolved.controlToken,
+    startedAt: new Date(),
+    metrics,
+    logger,
+    modelModule,
+    current: () => current,
+    isReady: () => !closing,
+    requestsServed: () => served,
+    swap,
+  };
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger,
+    // Per-request log lines cost throughput and could leak URLs with data; errors are logged by us.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: resolved.bodyLimitBytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+  configureApp(app, context, resolved);
+
+  try {
+    await app.listen({ host: resolved.host, port: resolved.port });
+  } catch (error) {
+    await current.retire();
+    throw error;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : resolved.port;
+  const urlHost = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+  logger.info({ host: resolved.host, port }, 'scoring server listening');
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    host: resolved.host,
+    get modelUri() {
+      return current.modelUri;
+    },
+    get flavor() {
+      return current.flavor;
+    },
+    swapModel: swap,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        // Connections that finish their in-flight request during the drain stay keep-alive; close
+        // each one as soon as it is idle instead of waiting for the keep-alive timeout.
+        const sweeper = setInterval(() => app.server.closeIdleConnections(), 25);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweeper);
+        }
+        await swapChain;
+        await current.retire();
+      })();
+      return closed;
+    },
+  };
+
+  function configureApp(instance: FastifyInstance, shared: ServerContext, settings: ResolvedOptions): void {
+    // Every body is read as a UTF-8 string whatever its type: /invocations does MLflow's content-type
+    // negotiation itself, and a missing Content-Type must reach it to be answered with a 415.
+    instance.removeAllContentTypeParsers();
+    instance.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+    instance.addHook('onRequest', async () => {
+      metrics.inFlight.inc();
+    });
+    instance.addHook('onResponse', async (request, reply) => {
+      metrics.inFlight.dec();
+      served++;
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+      metrics.requestDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+    });
+
+    instance.setNotFoundHandler(async (request, reply) => {
+      const message = `No route for ${request.method} ${request.url.split('?')[0]}`;
+      if (request.url.startsWith('/v2')) return reply.code(404).send({ error: message });
+      return sendMlflowError(reply, { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message } });
+    });
+
+    instance.setErrorHandler(async (error: FastifyError, request, reply) => {
+      const { status, code, message } = describeFrameworkError(error, settings.bodyLimitBytes);
+      if (status >= 500) shared.logger.error({ err: error, url: request.url.split('?')[0] }, 'request failed');
+      if (request.url.startsWith('/v2')) return reply.code(status).send({ error: message });
+      if (status === 415) return reply.code(415).type('text/plain; charset=utf-8').send(message);
+      return sendMlflowError(reply, { status, body: { error_code: code, message } });
+    });
+
+    registerMlflowRoutes(instance, shared);
+    registerOpenInferenceRoutes(instance, shared);
+    instance.get('/metrics', async (_request, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    });
+    if (settings.controlToken) registerControlRoutes(instance, shared, settings.controlToken);
+  }
+}
+
+function describeFrameworkError(
+  error: FastifyError,
+  bodyLimitBytes: number,
+): { status: number; code: string; message: string } {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        code: 'RESOURCE_EXHAUSTED',
+        message: `Request body is too large: the limit is ${bodyLimitBytes} bytes (--body-limit)`,
+      };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        status: 415,
+        code: 'BAD_REQUEST',
+        message:
+          "This predictor only supports the following content types: Types: ['text/csv', 'application/json']. Got ''.",
+      };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'BAD_REQUEST', message: 'Content-Length does not match the body' };
+    default: {
+      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+      return {
+        status,
+        code: status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST',
+        message: status >= 500 ? 'Internal server error' : error.message,
+      };
+    }
+  }
+}

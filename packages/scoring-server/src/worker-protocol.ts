@@ -1,0 +1,22 @@
+import type { ModelInput, ModelOutput } from '@berth/model';
+
+/** Messages between the main thread and inference workers (all structured-cloneable). */
+export interface WorkerData {
+  directory: string;
+  flavor: string;
+  allowCode: boolean;
+}
+
+export type WorkerTask =
+  | { kind: 'ready'; input?: ModelInput; params?: Record<string, unknown> | undefined }
+  | { kind: 'predict'; input: ModelInput; params?: Record<string, unknown> | undefined };
+
+export interface SerializedError {
+  berth: boolean;
+  code?: string | undefined;
+  message: string;
+  stack?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+export type WorkerResult = { ok: true; output?: ModelOutput; ms: number } | { ok: false; error: SerializedError };
