@@ -147,6 +147,25 @@ describe('project discovery', () => {
     expect(warnings).toHaveLength(3);
     expect(warnings.join('\n')).toContain('"deploymentTargets.Bad_Name" in berth-target-odd');
   });
+  it('loads a CommonJS target whose exports Node can only expose as default', async () => {
+    const root = await makeTempDirectory('commonjs');
+    await writePackage(root, { name: 'app', dependencies: { 'berth-target-cjs': '1' } });
+    await writePackage(
+      join(root, 'node_modules/berth-target-cjs'),
+      { name: 'berth-target-cjs', version: '0.3.0', main: 'lib/main.js', deploymentTargets: { cjs: '.' } },
+      {
+        'lib/main.js': `const BRAND = Symbol.for('berth.deployment-client');
+class CjsClient { static [BRAND] = true; static specificationVersion = 'v1'; constructor(uri) { this.targetUri = uri; }
+  async listDeployments() { return [{ name: 'from-cjs' }]; } }
+function build() { return { CjsClient, runLocal: async () => {}, targetHelp: () => 'cjs help' }; }
+module.exports = build();
+`,
+      },
+    );
+    const options = { cwd: root, ...(await isolatedOptions(root)) };
+    expect(await targetHelp('cjs', options)).toBe('cjs help');
+    expect(await (await getDeployClient('cjs', options)).listDeployments()).toEqual([{ name: 'from-cjs' }]);
+  });
 });
 
 describe('listing never imports target code', () => {

@@ -133,7 +133,7 @@ async function readDependency(
 ): Promise<{ found?: DiscoveredPackage; warnings: string[] } | undefined> {
   const directory = await resolvePackageDirectory(root, name);
   if (directory === undefined) return undefined; // declared but not installed: not our business
-  const { manifest, warnings } = await readManifest(directory);
+  const { manifest, warnings } = await readManifest(directory, true);
   return manifest ? { found: { manifest, directory, source }, warnings } : { warnings };
 }
 
@@ -170,7 +170,7 @@ async function scanBesideCore(corePath: string): Promise<DiscoveryResult> {
   const candidates = (await Promise.all(folders.map(conventionNamedPackages))).flat();
   const results = await Promise.all(
     candidates.map(async (directory) => {
-      const { manifest, warnings } = await readManifest(directory);
+      const { manifest, warnings } = await readManifest(directory, true);
       return { manifest, warnings, directory: manifest ? await realpath(directory) : directory };
     }),
   );

@@ -34,13 +34,20 @@ export type ManifestResult =
   | { manifest: PackageManifest; warnings: string[] }
   | { manifest: undefined; warnings: string[] };
 
-/** Reads `<dir>/package.json`; a missing file is `undefined` without a warning, a broken one warns. */
-export async function readManifest(directory: string): Promise<ManifestResult> {
+/**
+ * Reads `<dir>/package.json`; a missing file is `undefined` without a warning, a broken one warns.
+ * With `declaringOnly`, a package that mentions neither field is skipped without parsing: most of
+ * a project's dependencies are not targets, and this keeps listing fast in large projects.
+ */
+export async function readManifest(directory: string, declaringOnly = false): Promise<ManifestResult> {
   const path = join(directory, 'package.json');
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
+    return { manifest: undefined, warnings: [] };
+  }
+  if (declaringOnly && !text.includes('"deploymentTargets"') && !text.includes('"datasetSources"')) {
     return { manifest: undefined, warnings: [] };
   }
   let raw: unknown;

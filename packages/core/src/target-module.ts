@@ -62,7 +62,7 @@ export function validateTargetModule(loaded: unknown, info: TargetInfo): TargetM
       code: 'INTERNAL_ERROR',
     });
   }
-  const members = loaded as Record<string, unknown>;
+  const members = contractMembers(loaded as Record<string, unknown>);
   const missing = ['runLocal', 'targetHelp'].filter((name) => typeof members[name] !== 'function');
   if (missing.length > 0) {
     throw new BerthError(
@@ -90,6 +90,22 @@ export function validateTargetModule(loaded: unknown, info: TargetInfo): TargetM
     ...(configSchema === undefined ? {} : { configSchema }),
     exports: members,
   };
+}
+
+/**
+ * A CommonJS target imported from ESM may expose its exports only under `default` (when Node
+ * cannot detect the named exports). When `default` carries the contract, its members count too;
+ * the module's own named exports take precedence.
+ */
+function contractMembers(namespace: Record<string, unknown>): Record<string, unknown> {
+  const fallback = namespace.default as Record<string, unknown> | undefined;
+  const hasContract =
+    typeof fallback === 'object' &&
+    fallback !== null &&
+    (typeof fallback.runLocal === 'function' || typeof fallback.targetHelp === 'function');
+  if (!hasContract) return namespace;
+  const named = Object.fromEntries(Object.entries(namespace).filter(([key]) => key !== 'default'));
+  return { ...fallback, ...named };
 }
 
 const CONTRACT_HINT =
