@@ -225,17 +225,17 @@ function addTargetsCommand(program: Command): void {
 
   targets
     .command('add')
-    .description('Install a target package (npm spec, tarball or folder) into the plugin folder under BERTH_HOME.')
-    .argument('<package>', 'what npm install takes: a name, name@version, a tarball or a folder')
+    .description('Install target packages (npm specs, tarballs or folders) into the plugin folder under BERTH_HOME.')
+    .argument('<packages...>', 'what npm install takes: a name, name@version, a tarball or a folder')
     .addOption(jsonOption())
-    .action(async (spec, options) => (await targetsCommand()).addTarget(spec, options));
+    .action(async (specs, options) => (await targetsCommand()).addTargets(specs, options));
 
   targets
     .command('remove')
-    .description('Uninstall a target package from the plugin folder under BERTH_HOME.')
-    .argument('<package>', 'the package name')
+    .description('Uninstall target packages from the plugin folder under BERTH_HOME.')
+    .argument('<packages...>', 'package names')
     .addOption(jsonOption())
-    .action(async (name, options) => (await targetsCommand()).removeTarget(name, options));
+    .action(async (names, options) => (await targetsCommand()).removeTargets(names, options));
 }
 
 function showCommandHelp(program: Command, name: string): void {
