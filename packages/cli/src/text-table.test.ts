@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { formatKeyValues, formatTable, formatValue } from './text-table.js';
+
+describe('formatTable', () => {
+  it('aligns columns, puts name first and upper-cases headers from camelCase', () => {
+    const table = formatTable([
+      { state: 'ready', name: 'a', modelUri: 'runs:/1/m' },
+      { name: 'longer-name', state: 'failed', port: 8080 },
+    ]);
+    expect(table.split('\n')).toEqual([
+      'NAME         STATE   MODEL_URI  PORT',
+      'a            ready   runs:/1/m',
+      'longer-name  failed             8080',
+    ]);
+  });
+
+  it('uses the given columns and renders objects as JSON on one line', () => {
+    const table = formatTable([{ name: 'e', traffic: { a: 50, b: 50 }, extra: 1 }], ['name', 'traffic']);
+    expect(table).toBe('NAME  TRAFFIC\ne     {"a":50,"b":50}');
+  });
+});
+
+describe('formatKeyValues / formatValue', () => {
+  it('prints key: value lines with strings bare', () => {
+    expect(formatKeyValues({ name: 'd', port: 1, tags: ['x'], flavor: null })).toBe(
+      'name: d\nport: 1\ntags: ["x"]\nflavor: null',
+    );
+    expect(formatValue(undefined)).toBe('');
+  });
+});
