@@ -34,13 +34,9 @@ const endpointCommands = () => import('./commands/endpoint-commands.js');
 const predictionCommands = () => import('./commands/prediction-commands.js');
 const targetCommands = () => import('./commands/target-commands.js');
 const targetsCommand = () => import('./commands/targets-command.js');
+const targetPackagesCommand = () => import('./commands/target-packages-command.js');
 
-export interface ProgramContext {
-  /** Installed target names for the root help; computed only when the root help is shown. */
-  installedTargets?: string[] | undefined;
-}
-
-export function createProgram(context: ProgramContext = {}): Command {
+export function createProgram(): Command {
   const program = new Command('berth')
     .description('Deploy ML models to any installed target (MLflow-compatible deployments CLI).')
     .version(__BERTH_CLI_VERSION__, '-V, --version')
@@ -48,7 +44,12 @@ export function createProgram(context: ProgramContext = {}): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')) })
     .showHelpAfterError("(add --help for usage, or run 'berth help <command>')");
-  if (context.installedTargets) program.addHelpText('after', installedTargetsText(context.installedTargets));
+  // MLflow lists the installed targets here; discovery (reading package.json files) would cost
+  // more than the start-up budget of --help allows, so the help points to `berth targets`.
+  program.addHelpText(
+    'after',
+    "\nRun 'berth targets' to list the installed deployment targets, 'berth help -t <target>' for a target's URI and config keys.",
+  );
 
   addDeploymentCommands(program);
   addTargetCommands(program);
@@ -56,14 +57,6 @@ export function createProgram(context: ProgramContext = {}): Command {
   addEndpointCommands(program);
   addTargetsCommand(program);
   return program as unknown as Command;
-}
-
-function installedTargetsText(names: string[]): string {
-  const support =
-    names.length > 0
-      ? `Support is currently installed for deployment to: ${names.join(', ')}`
-      : 'No deployment targets are installed. Add one with: berth targets add <package>';
-  return `\n${support}\nRun 'berth targets' for where each one comes from, 'berth help -t <target>' for its config.`;
 }
 
 function addDeploymentCommands(program: Command): void {
@@ -228,14 +221,14 @@ function addTargetsCommand(program: Command): void {
     .description('Install target packages (npm specs, tarballs or folders) into the plugin folder under BERTH_HOME.')
     .argument('<packages...>', 'what npm install takes: a name, name@version, a tarball or a folder')
     .addOption(jsonOption())
-    .action(async (specs, options) => (await targetsCommand()).addTargets(specs, options));
+    .action(async (specs, options) => (await targetPackagesCommand()).addTargets(specs, options));
 
   targets
     .command('remove')
     .description('Uninstall target packages from the plugin folder under BERTH_HOME.')
     .argument('<packages...>', 'package names')
     .addOption(jsonOption())
-    .action(async (names, options) => (await targetsCommand()).removeTargets(names, options));
+    .action(async (names, options) => (await targetPackagesCommand()).removeTargets(names, options));
 }
 
 function showCommandHelp(program: Command, name: string): void {
