@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berthBin, type RunOptions, runBerth } from './helpers/berth-process.js';
+import { berthBin, escapeRegExp, fakeVersion, type RunOptions, runBerth } from './helpers/berth-process.js';
 
 // The built `berth` binary run as a subprocess from inside the workspace, where the fixture targets
 // (test/fixtures/berth-target-fake: MLflow's faketarget; berth-target-bundled: its own copy of the
@@ -348,7 +348,9 @@ describe('targets and defaults', () => {
     expect(lines[0]).toMatch(/^NAME\s+PACKAGE\s+VERSION\s+SOURCE\s+URI\s+SUMMARY$/);
     const fake = lines.find((line) => line.startsWith('faketarget '));
     expect(fake).toMatch(
-      /^faketarget\s+berth-target-fake\s+0\.1\.0\s+project\s+faketarget\[:\/suffix\]\s+Fake target for Berth's tests/,
+      new RegExp(
+        `^faketarget\\s+berth-target-fake\\s+${escapeRegExp(fakeVersion)}\\s+project\\s+faketarget\\[:/suffix\\]\\s+Fake target for Berth's tests`,
+      ),
     );
     expect(lines.some((line) => /^bundledtarget\s+berth-target-bundled\s/.test(line))).toBe(true);
   });
@@ -361,7 +363,7 @@ describe('targets and defaults', () => {
       expect.objectContaining({
         name: 'faketarget',
         packageName: 'berth-target-fake',
-        version: '0.1.0',
+        version: fakeVersion,
         source: 'project',
         uri: 'faketarget[:/suffix]',
       }),

@@ -2,7 +2,15 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ProcessResult, type RunOptions, runProcess, testDirectory } from './helpers/berth-process.js';
+import {
+  bundledVersion,
+  escapeRegExp,
+  fakeVersion,
+  type ProcessResult,
+  type RunOptions,
+  runProcess,
+  testDirectory,
+} from './helpers/berth-process.js';
 
 // Discovery as users get it: core, cli and the fixture targets packed with `pnpm pack`, installed
 // from the tarballs with npm into (a) a project, (b) a global prefix, (c) a bare global CLI plus
@@ -53,6 +61,11 @@ function npm(args: string[], cwd: string): Promise<ProcessResult> {
 
 function tarEntry(tarball: string, entry: string): Promise<ProcessResult> {
   return runProcess('tar', ['-xzOf', tarball, entry], { timeoutMs: 30_000 });
+}
+
+/** A `berth targets` table row: name, package, version, source. */
+function tableRow(name: string, packageName: string, version: string, source: string): RegExp {
+  return new RegExp(`^${name}\\s+${escapeRegExp(packageName)}\\s+${escapeRegExp(version)}\\s+${source}\\s`, 'm');
 }
 
 /** Runs an installed `berth` bin directly (its shebang and file mode are part of what is tested). */
@@ -117,7 +130,11 @@ describe('installed into a project with npm', () => {
     expect(result.code).toBe(0);
     const { targets } = JSON.parse(result.stdout);
     const byName = Object.fromEntries(targets.map((target: { name: string }) => [target.name, target]));
-    expect(byName.faketarget).toMatchObject({ packageName: 'berth-target-fake', source: 'project', version: '0.1.0' });
+    expect(byName.faketarget).toMatchObject({
+      packageName: 'berth-target-fake',
+      source: 'project',
+      version: fakeVersion,
+    });
     expect(byName.bundledtarget).toMatchObject({ packageName: 'berth-target-bundled', source: 'project' });
   });
 
@@ -174,8 +191,8 @@ describe('installed globally with npm i -g --prefix', () => {
   it('finds convention-named targets installed beside the CLI, outside any project', async () => {
     const result = await berth(['targets'], { cwd: elsewhere });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^faketarget\s+berth-target-fake\s+0\.1\.0\s+global\s/m);
-    expect(result.stdout).toMatch(/^bundledtarget\s+berth-target-bundled\s+0\.1\.0\s+global\s/m);
+    expect(result.stdout).toMatch(tableRow('faketarget', 'berth-target-fake', fakeVersion, 'global'));
+    expect(result.stdout).toMatch(tableRow('bundledtarget', 'berth-target-bundled', bundledVersion, 'global'));
   });
 
   it('create, predict, help and a missing target', async () => {
@@ -224,12 +241,12 @@ describe('a bare global CLI with berth targets add', () => {
     });
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain(
-      `Installed berth-target-fake@0.1.0 in ${join(home, 'plugins')}; targets: faketarget`,
+      `Installed berth-target-fake@${fakeVersion} in ${join(home, 'plugins')}; targets: faketarget`,
     );
-    expect(added.stdout).toContain('Installed berth-target-bundled@0.1.0');
+    expect(added.stdout).toContain(`Installed berth-target-bundled@${bundledVersion}`);
 
     const listed = await berth(['targets'], { cwd: elsewhere });
-    expect(listed.stdout).toMatch(/^faketarget\s+berth-target-fake\s+0\.1\.0\s+plugins\s/m);
+    expect(listed.stdout).toMatch(tableRow('faketarget', 'berth-target-fake', fakeVersion, 'plugins'));
 
     const predicted = await berth(['predict', '-t', 'faketarget', '--name', 'd', '-I', join(root, 'input.json')], {
       cwd: elsewhere,

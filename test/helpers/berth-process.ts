@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -66,4 +67,18 @@ export function runProcess(command: string, args: string[], options: RunOptions 
 /** `node <built cli> …args`. */
 export function runBerth(args: string[], options: RunOptions = {}): Promise<ProcessResult> {
   return runProcess(process.execPath, [berthBin, ...args], options);
+}
+
+function fixtureVersion(name: string): string {
+  const manifest = JSON.parse(readFileSync(join(testDirectory, 'fixtures', name, 'package.json'), 'utf8'));
+  return manifest.version as string;
+}
+
+/** Fixture versions, read rather than hard-coded, so a version bump does not break the assertions. */
+export const fakeVersion = fixtureVersion('berth-target-fake');
+export const bundledVersion = fixtureVersion('berth-target-bundled');
+
+/** The text as a regular-expression source (for versions inside table-row patterns). */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
