@@ -19,7 +19,7 @@ Options:
   -t, --timeout <seconds>      per-request limit, 504 after (default MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT or 60)
       --max-batch-size <rows>  dynamic batching: merge concurrent requests up to this many rows (default off)
       --max-batch-delay-ms <n> dynamic batching: how long a batch waits for more requests (default 2)
-      --inline-budget-ms <n>   run predictions measured below this cost on the event loop (default 0.25; 0 = never)
+      --inline-budget-ms <n>   run predictions measured below this cost on the event loop (default 0.5; 0 = never)
       --body-limit <bytes>     largest request body, 413 above (default 67108864 = 64 MiB)
       --model-name <name>      model name in /v2/models/{name} (default: model directory name)
       --model-version <v>      model version in /v2/models/{name}/versions/{v}

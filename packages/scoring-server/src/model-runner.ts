@@ -39,20 +39,26 @@ export function rowCountOf(input: ModelInput): number {
 
 /**
  * Cost model for the inline/worker choice: a fixed part learnt from small runs and a per-row part
- * learnt from larger ones, both exponential moving averages of measured run times. Unknown costs
- * go to the pool, so a slow model is never tried inline first.
+ * learnt from larger ones, exponential moving averages of measured run times. Samples are clamped
+ * so that one preempted run on a busy machine does not flip the decision for long.
  */
 class CostModel {
   private fixedMs: number | undefined;
   private perRowMs: number | undefined;
   private static readonly smallRows = 8;
 
-  record(rows: number, ms: number): void {
+  constructor(private readonly clampMs: number) {}
+
+  record(rows: number, measuredMs: number): void {
+    const ms = Math.min(measuredMs, this.clampMs);
     if (rows <= CostModel.smallRows) {
-      this.fixedMs = this.fixedMs === undefined ? ms : this.fixedMs * 0.9 + ms * 0.1;
-    } else {
-      const perRow = Math.max(0, ms - (this.fixedMs ?? 0)) / rows;
+      this.fixedMs = this.fixedMs === undefined ? ms : this.fixedMs * 0.95 + ms * 0.05;
+    } else if (measuredMs < this.clampMs) {
+      const perRow = Math.max(0, measuredMs - (this.fixedMs ?? 0)) / rows;
       this.perRowMs = this.perRowMs === undefined ? perRow : this.perRowMs * 0.8 + perRow * 0.2;
+    } else {
+      // Too slow to learn a slope from; make sure this size is not tried inline again soon.
+      this.perRowMs = Math.max(this.perRowMs ?? 0, measuredMs / rows);
     }
   }
 
@@ -65,14 +71,23 @@ class CostModel {
 }
 
 export class ModelRunner {
-  private readonly cost = new CostModel();
+  /**
+   * Measured inside the workers, where nothing else shares the thread: the model's own time for a
+   * run of a given size, i.e. how long the same run would block the event loop. (An inline run's
+   * wall time is no measure: onnxruntime-node defers `run` with setImmediate, so it includes other
+   * requests' callbacks.)
+   */
+  private readonly workerCost: CostModel;
   private warmupRuns = 0;
+  private sinceRefresh = 0;
 
   private constructor(
     readonly model: LoadedModel,
     private readonly pool: Piscina | undefined,
     private readonly options: ModelRunnerOptions,
-  ) {}
+  ) {
+    this.workerCost = new CostModel(Math.max(options.inlineBudgetMs * 4, 2));
+  }
 
   static async create(model: LoadedModel, options: ModelRunnerOptions): Promise<ModelRunner> {
     if (options.workers <= 0) return new ModelRunner(model, undefined, options);
@@ -113,19 +128,27 @@ export class ModelRunner {
       const start = performance.now();
       const output = await this.model.predict(input, params);
       const ms = performance.now() - start;
-      this.cost.record(rows, ms);
       return { output, ms, mode: 'inline' };
     }
     return this.runInWorker(input, params, rows, signal);
   }
 
+  /**
+   * Inline when the workers' measurements put a run of this size within the budget (a model runs a
+   * few times in the pool before anything runs inline). One eligible request in 128 still goes to
+   * the pool, so the estimate follows a model whose cost changes.
+   */
   private shouldRunInline(rows: number): boolean {
     if (!this.pool) return true;
-    if (this.options.inlineBudgetMs <= 0) return false;
-    // A few runs in the pool first, so the estimate comes from a warm session.
-    if (this.warmupRuns < 3) return false;
-    const estimate = this.cost.estimate(rows);
-    return estimate !== undefined && estimate <= this.options.inlineBudgetMs;
+    const budget = this.options.inlineBudgetMs;
+    if (budget <= 0 || this.warmupRuns < 3) return false;
+    const estimate = this.workerCost.estimate(rows);
+    if (estimate === undefined || estimate > budget) return false;
+    if (++this.sinceRefresh >= 128) {
+      this.sinceRefresh = 0;
+      return false;
+    }
+    return true;
   }
 
   private async runInWorker(
@@ -148,7 +171,7 @@ export class ModelRunner {
     }
     if (!result.ok) throw reviveError(result.error);
     this.warmupRuns++;
-    this.cost.record(rows, result.ms);
+    this.workerCost.record(rows, result.ms);
     return { output: result.output as ModelOutput, ms: result.ms, mode: 'worker' };
   }
 

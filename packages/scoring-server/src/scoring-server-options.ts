@@ -7,7 +7,7 @@ import { defaultWorkerCount } from './model-runner.js';
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_SECONDS = 60;
 export const DEFAULT_MAX_BATCH_DELAY_MS = 2;
-export const DEFAULT_INLINE_BUDGET_MS = 0.25;
+export const DEFAULT_INLINE_BUDGET_MS = 0.5;
 
 export interface ScoringServerOptions {
   /** Model URI or local model directory (anything `@berth/model`'s resolveModelUri takes). */
@@ -37,7 +37,7 @@ export interface ScoringServerOptions {
   modelName?: string;
   /** Version in OIP routes; when set, other versions are 404. */
   modelVersion?: string;
-  /** Predictions measured to cost at most this (ms) run inline instead of in a worker. 0 = never. Default 0.25. */
+  /** Predictions measured to cost at most this (ms) run inline instead of in a worker. 0 = never. Default 0.5. */
   inlineBudgetMs?: number;
   /** Download cache for remote model URIs. */
   cacheDir?: string;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerControlRoutes } from './control-routes.js';
+import { createInvocationsHandler } from './invocations-handler.js';
 import { createServerMetrics } from './metrics.js';
 import { registerMlflowRoutes, sendMlflowError } from './mlflow-routes.js';
 import { registerOpenInferenceRoutes } from './open-inference-routes.js';
@@ -110,10 +111,25 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     current: () => current,
     isReady: () => !closing,
     requestsServed: () => served,
+    countRequest: () => {
+      served++;
+    },
     swap,
   };
 
+  const invocations = createInvocationsHandler(context, {
+    bodyLimitBytes: resolved.bodyLimitBytes,
+    isClosing: () => closing,
+  });
+  const { createServer } = await import('node:http');
   const app: FastifyInstance = Fastify({
+    serverFactory: (fastifyHandler) => {
+      const server = createServer((request, response) => {
+        if (!invocations(request, response)) fastifyHandler(request, response);
+      });
+      server.keepAliveTimeout = 72_000;
+      return server;
+    },
     loggerInstance: logger,
     // Per-request log lines cost throughput and could leak URLs with data; errors are logged by us.
     logController: new LogController({ disableRequestLogging: true }),
@@ -170,15 +186,18 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     instance.removeAllContentTypeParsers();
     instance.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-    instance.addHook('onRequest', async () => {
+    // Callback hooks: async ones cost a promise and a tick each per request.
+    instance.addHook('onRequest', (_request, _reply, done) => {
       metrics.inFlight.inc();
+      done();
     });
-    instance.addHook('onResponse', async (request, reply) => {
+    instance.addHook('onResponse', (request, reply, done) => {
       metrics.inFlight.dec();
       served++;
       const route = request.routeOptions.url ?? 'unmatched';
       metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
       metrics.requestDuration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+      done();
     });
 
     instance.setNotFoundHandler(async (request, reply) => {

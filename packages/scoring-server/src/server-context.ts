@@ -25,6 +25,8 @@ export interface ServerContext {
   current(): ServingModel;
   isReady(): boolean;
   requestsServed(): number;
+  /** Counts one answered request (for /-/berth/status). */
+  countRequest(): void;
   swap(modelUri: string, flavor?: string): Promise<SwapResult>;
 }
 

@@ -1,0 +1,258 @@
+#!/usr/bin/env node
+// Serving bench: @berth/scoring-server against a bare node:http + onnxruntime-node baseline on the
+// same iris model and payloads, measured in the same run, printed as ratios. Everything runs on
+// 127.0.0.1 and every phase is bounded in time. Build first: `pnpm turbo run build --filter=@berth/scoring-server`.
+//   node bench/serving/index.mjs [--duration 5] [--json]
+import { fork, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBaseline } from './baseline-server.mjs';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const model = path.join(root, 'examples/models/iris');
+const bin = path.join(root, 'packages/scoring-server/dist/bin.js');
+const autocannon = createRequire(path.join(root, 'packages/scoring-server/package.json'))('autocannon');
+const { values: flags } = parseArgs({
+  options: { duration: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+});
+const duration = Number(flags.duration);
+const COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+
+function irisRows(count, seed = 1) {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  return Array.from({ length: count }, () => [
+    Math.round((4.3 + next() * 3.6) * 10) / 10,
+    Math.round((2 + next() * 2.4) * 10) / 10,
+    Math.round((1 + next() * 5.9) * 10) / 10,
+    Math.round((0.1 + next() * 2.4) * 10) / 10,
+  ]);
+}
+const splitBody = (rows) => JSON.stringify({ dataframe_split: { columns: COLUMNS, data: rows } });
+
+const children = new Set();
+function cleanup() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+async function startBaseline() {
+  const child = fork(path.join(import.meta.dirname, 'baseline-server.mjs'), [model], { stdio: 'inherit' });
+  children.add(child);
+  const { port } = await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`baseline exited ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
+async function startBerth(extra) {
+  const directory = await mkdtemp(path.join(tmpdir(), 'berth-bench-'));
+  const readyFile = path.join(directory, 'ready.json');
+  const child = spawn(
+    process.execPath,
+    [bin, '--model-uri', model, '--port', '0', '--log-level', 'warn', '--ready-file', readyFile, ...extra],
+    { stdio: 'inherit' },
+  );
+  children.add(child);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const ready = JSON.parse(await readFile(readyFile, 'utf8'));
+      return {
+        url: ready.url,
+        stop: async () => {
+          await stop(child);
+          await rm(directory, { recursive: true, force: true });
+        },
+      };
+    } catch {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error('berth-scoring-server did not start');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+function stop(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+function post(url, body) {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/invocations`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () =>
+          response.statusCode === 200
+            ? resolve(Buffer.concat(chunks))
+            : reject(new Error(`HTTP ${response.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+/** Sequential requests on one keep-alive connection with µs timing (autocannon rounds to ms). */
+async function latencyC1(url, body, seconds) {
+  const warmEnd = Date.now() + 500;
+  while (Date.now() < warmEnd) await post(url, body);
+  const samples = [];
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end && samples.length < 200_000) {
+    const start = process.hrtime.bigint();
+    await post(url, body);
+    samples.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), count: samples.length };
+}
+
+async function throughput(url, body, connections, seconds) {
+  const result = await autocannon({
+    url: `${url}/invocations`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+  });
+  return { rps: result.requests.average, errors: result.errors + result.non2xx, p99ms: result.latency.p99 };
+}
+
+async function bigRequest(url, body, repetitions) {
+  await post(url, body);
+  const times = [];
+  for (let index = 0; index < repetitions; index++) {
+    const start = process.hrtime.bigint();
+    await post(url, body);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+async function inProcess(body, repetitions) {
+  const score = await createBaseline(model);
+  await score(body);
+  const times = [];
+  for (let index = 0; index < repetitions; index++) {
+    const start = process.hrtime.bigint();
+    await score(body);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+async function withServer(start, run) {
+  const server = await start();
+  try {
+    return await run(server.url);
+  } finally {
+    await server.stop();
+  }
+}
+
+const small = splitBody(irisRows(1));
+const large = splitBody(irisRows(100_000));
+const results = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model };
+const fmt = (value, digits = 1) => Number(value).toFixed(digits);
+
+console.error(`serving bench: ${duration}s phases, ${results.cpus} cpus (${results.cpu}), node ${results.node}`);
+
+// c=1 latency: baseline, Berth (defaults), each on its own process.
+results.c1 = {
+  baseline: await withServer(startBaseline, (url) => latencyC1(url, small, duration)),
+  berth: await withServer(
+    () => startBerth([]),
+    (url) => latencyC1(url, small, duration),
+  ),
+};
+// c=32 throughput: batching off and on.
+results.c32 = {
+  baseline: await withServer(startBaseline, (url) => throughput(url, small, 32, duration)),
+  berth: await withServer(
+    () => startBerth([]),
+    (url) => throughput(url, small, 32, duration),
+  ),
+  berthBatching: await withServer(
+    () => startBerth(['--max-batch-size', '64', '--max-batch-delay-ms', '1']),
+    (url) => throughput(url, small, 32, duration),
+  ),
+};
+// One 100k-row dataframe_split request vs JSON.parse + run + JSON.stringify in-process.
+results.rows100k = {
+  bodyBytes: Buffer.byteLength(large),
+  baselineMs: await inProcess(large, 5),
+  berthMs: await withServer(
+    () => startBerth([]),
+    (url) => bigRequest(url, large, 5),
+  ),
+};
+
+const ratios = {
+  c1p50: results.c1.berth.p50 / results.c1.baseline.p50,
+  c1p99: results.c1.berth.p99 / results.c1.baseline.p99,
+  c32: results.c32.berth.rps / results.c32.baseline.rps,
+  c32Batching: results.c32.berthBatching.rps / results.c32.baseline.rps,
+  rows100k: results.rows100k.berthMs / results.rows100k.baselineMs,
+};
+results.ratios = ratios;
+
+if (flags.json) console.log(JSON.stringify(results, null, 2));
+else {
+  const line = (name, baseline, berth, ratio, goal) =>
+    console.log(
+      `${name.padEnd(34)} ${baseline.padStart(14)} ${berth.padStart(14)} ${fmt(ratio, 2).padStart(7)}x  ${goal}`,
+    );
+  console.log(`${'metric'.padEnd(34)} ${'baseline'.padStart(14)} ${'berth'.padStart(14)} ${'ratio'.padStart(8)}  goal`);
+  line('c=1 p50 latency (µs)', fmt(results.c1.baseline.p50), fmt(results.c1.berth.p50), ratios.c1p50, '<= 1.25');
+  line('c=1 p99 latency (µs)', fmt(results.c1.baseline.p99), fmt(results.c1.berth.p99), ratios.c1p99, '(reported)');
+  line(
+    'c=32 req/s, batching off',
+    fmt(results.c32.baseline.rps, 0),
+    fmt(results.c32.berth.rps, 0),
+    ratios.c32,
+    '>= 0.9',
+  );
+  line(
+    'c=32 req/s, batching on',
+    fmt(results.c32.baseline.rps, 0),
+    fmt(results.c32.berthBatching.rps, 0),
+    ratios.c32Batching,
+    '>= 1.5',
+  );
+  line(
+    '100k-row request (ms)',
+    fmt(results.rows100k.baselineMs),
+    fmt(results.rows100k.berthMs),
+    ratios.rows100k,
+    '<= 1.5',
+  );
+  const errors = results.c32.baseline.errors + results.c32.berth.errors + results.c32.berthBatching.errors;
+  console.log(`errors during load: ${errors}`);
+}
+cleanup();
+process.exit(0);
