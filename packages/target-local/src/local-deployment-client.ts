@@ -108,6 +108,8 @@ function scoringServerBin(): string {
 export class LocalDeploymentClient extends BaseDeploymentClient {
   readonly stateDirectory: string;
   private storePromise: Promise<StateStore> | undefined;
+  /** Recoveries started without waiting (by list/get); `close` lets them finish first. */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(targetUri = 'local') {
     super(targetUri);
@@ -116,6 +118,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
 
   /** Closes the state database (long-lived programs; a CLI may just exit). */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.background]);
     if (this.storePromise) (await this.storePromise).close();
     this.storePromise = undefined;
     const { releaseConnections } = await import('./http-request.js');
@@ -466,7 +469,14 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
    * is started again by whichever client touches it first; others wait for it.
    */
   private async ensureRunning(store: StateStore, record: DeploymentRecord, wait: boolean): Promise<DeploymentRecord> {
-    if (!this.needsRecovery(record)) return record;
+    if (!this.needsRecovery(record)) {
+      // Restarting after a crash, or being recovered by another client: callers that need it serving wait.
+      if (wait && record.state === 'starting') {
+        await this.waitForRunning(store, record.name);
+        return store.getDeployment(record.name) ?? record;
+      }
+      return record;
+    }
     const instanceId = randomUUID();
     const claimed = store.transaction(() => {
       const fresh = store.getDeployment(record.name);
@@ -491,7 +501,10 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
         if (wait) throw error;
       });
       if (wait) await started;
-      else void started;
+      else {
+        this.background.add(started);
+        void started.finally(() => this.background.delete(started));
+      }
     } else if (wait) {
       await this.waitForRunning(store, record.name);
     }

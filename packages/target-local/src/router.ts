@@ -23,6 +23,10 @@ interface Member {
   healthy: boolean;
   served: number;
   failures: number;
+  /** Consecutive failed probes. */
+  misses: number;
+  /** Forwarded requests still waiting for response headers. */
+  waiting: Set<http.ClientRequest>;
 }
 
 const { values: args } = parseArgs({
@@ -60,21 +64,27 @@ function reload(): void {
       weight,
       current: old?.current ?? 0,
       url,
-      healthy: old !== undefined && old.url === url ? old.healthy : false,
+      // A new address was verified ready before it was recorded: route to it at once; the next
+      // probe (or a failed connection) corrects that.
+      healthy: url === undefined ? false : old !== undefined && old.url === url ? old.healthy : true,
       served: old?.served ?? 0,
       failures: old?.failures ?? 0,
+      waiting: old?.waiting ?? new Set(),
+      misses: old !== undefined && old.url === url ? old.misses : 0,
     };
   });
 }
 
-function probe(url: string): Promise<boolean> {
+type Probe = 'ok' | 'refused' | 'slow';
+
+function probe(url: string): Promise<Probe> {
   return new Promise((resolve) => {
     const request = http.get(`${url}/ping`, { timeout: HEALTH_TIMEOUT_MS, agent }, (response) => {
       response.resume();
-      resolve(response.statusCode === 200);
+      resolve(response.statusCode === 200 ? 'ok' : 'slow');
     });
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(false));
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? 'refused' : 'slow'));
   });
 }
 
@@ -87,7 +97,14 @@ async function checkHealth(): Promise<void> {
   const table = members;
   await Promise.all(
     table.map(async (member) => {
-      member.healthy = member.url !== undefined && (await probe(member.url));
+      const result = member.url === undefined ? 'refused' : await probe(member.url);
+      // Refused is certain; a slow or failed answer counts only twice in a row (a busy machine
+      // must not empty the endpoint).
+      member.misses = result === 'ok' ? 0 : result === 'refused' ? 2 : member.misses + 1;
+      member.healthy = member.misses < 2;
+      // A member that stopped answering also holds requests: take them back and retry them
+      // elsewhere (scoring is side-effect free) rather than wait on a hung process.
+      if (!member.healthy) for (const request of member.waiting) request.destroy(new Error('member unhealthy'));
     }),
   );
 }
@@ -132,6 +149,7 @@ function forward(
     const headers = { ...request.headers, host: target.host, 'content-length': String(body.length) };
     delete headers.connection;
     const upstream = http.request(target, { method: request.method, headers, agent }, (answer) => {
+      member.waiting.delete(upstream);
       const out = { ...answer.headers, 'x-berth-deployment': member.name };
       delete out.connection;
       response.writeHead(answer.statusCode ?? 502, out);
@@ -139,7 +157,11 @@ function forward(
       answer.on('end', resolve);
       answer.on('error', resolve);
     });
-    upstream.on('error', reject);
+    member.waiting.add(upstream);
+    upstream.on('error', (error) => {
+      member.waiting.delete(upstream);
+      reject(error);
+    });
     upstream.end(body);
   });
 }
@@ -159,6 +181,7 @@ async function proxy(request: http.IncomingMessage, response: http.ServerRespons
     } catch {
       // Connection refused/reset before any answer: passive health check, then one retry elsewhere.
       member.healthy = false;
+      member.misses = 2;
       member.failures++;
     }
   }
@@ -175,7 +198,10 @@ function status(): Record<string, unknown> {
     pid: process.pid,
     requestsServed,
     traffic: Object.fromEntries(members.map((member) => [member.name, member.weight])),
-    members: members.map(({ current: _current, ...member }) => member),
+    members: members.map(({ current: _current, misses: _misses, waiting, ...member }) => ({
+      ...member,
+      waiting: waiting.size,
+    })),
   };
 }
 

@@ -60,10 +60,16 @@ export function destroyStateDirectory(directory: string): void {
   try {
     const db = new Database(join(directory, 'local.db'), { readonly: true, fileMustExist: true });
     const pids: number[] = [];
-    for (const row of db.prepare('SELECT supervisor_pid, server_pid FROM deployments').all() as Record<string, number>[]) {
+    for (const row of db.prepare('SELECT supervisor_pid, server_pid FROM deployments').all() as Record<
+      string,
+      number
+    >[]) {
       pids.push(row.supervisor_pid, row.server_pid);
     }
-    for (const row of db.prepare('SELECT supervisor_pid, router_pid FROM endpoints').all() as Record<string, number>[]) {
+    for (const row of db.prepare('SELECT supervisor_pid, router_pid FROM endpoints').all() as Record<
+      string,
+      number
+    >[]) {
       pids.push(row.supervisor_pid, row.router_pid);
     }
     db.close();
@@ -84,17 +90,28 @@ export function destroyStateDirectory(directory: string): void {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-export function post(url: string, body: unknown): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
+export function post(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolvePromise, reject) => {
     const text = JSON.stringify(body);
     const request = http.request(
       url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          resolvePromise({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString(), headers: response.headers }),
+          resolvePromise({
+            status: response.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+            headers: response.headers,
+          }),
         );
       },
     );

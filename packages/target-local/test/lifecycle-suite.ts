@@ -63,9 +63,13 @@ export function describeTargetLifecycle(
       timeout,
     );
 
-    it('rejects a second create with the same name (RESOURCE_ALREADY_EXISTS)', async () => {
-      await expectCode(client.createDeployment(name, options.modelUri), 'RESOURCE_ALREADY_EXISTS');
-    }, timeout);
+    it(
+      'rejects a second create with the same name (RESOURCE_ALREADY_EXISTS)',
+      async () => {
+        await expectCode(client.createDeployment(name, options.modelUri), 'RESOURCE_ALREADY_EXISTS');
+      },
+      timeout,
+    );
 
     it('gets and lists it', async () => {
       const got = await client.getDeployment(name);
@@ -96,7 +100,9 @@ export function describeTargetLifecycle(
     it.runIf(options.brokenModelUri !== undefined)(
       'keeps the old model when an update to a broken model fails',
       async () => {
-        const error = await client.updateDeployment(name, { modelUri: options.brokenModelUri }).catch((e: unknown) => e);
+        const error = await client
+          .updateDeployment(name, { modelUri: options.brokenModelUri })
+          .catch((e: unknown) => e);
         expect(BerthError.isInstance(error)).toBe(true);
         expect((error as Error).message.length).toBeGreaterThan(20);
         expect((await client.getDeployment(name)).modelUri).toBe(options.updateModelUri);

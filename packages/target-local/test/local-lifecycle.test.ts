@@ -1,6 +1,13 @@
 import { afterAll } from 'vitest';
 import { LocalDeploymentClient } from '../dist/index.js';
-import { copyOfIris, destroyStateDirectory, irisInput, irisModel, temporaryStateDirectory, unloadableModel } from './helpers.js';
+import {
+  copyOfIris,
+  destroyStateDirectory,
+  irisInput,
+  irisModel,
+  temporaryStateDirectory,
+  unloadableModel,
+} from './helpers.js';
 import { describeTargetLifecycle } from './lifecycle-suite.js';
 
 const state = temporaryStateDirectory();
