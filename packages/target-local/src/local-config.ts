@@ -134,7 +134,7 @@ export function checkHost(config: LocalConfig, warn: (message: string) => void):
   if (isLoopback(host)) return host;
   if (config.allow_remote !== true) {
     throw BerthError.invalidParameterValue(
-      `Refusing to bind ${host}: the deployment would be reachable from other machines without authentication.`,
+      `Refusing to bind ${host}: the deployment would be reachable from other machines without authentication (opt in with -C allow_remote=true).`,
       { suggestions: [`Add -C allow_remote=true to bind ${host} anyway, or leave host unset for 127.0.0.1.`] },
     );
   }

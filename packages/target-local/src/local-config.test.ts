@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { checkHost, parseLocalConfig, parseTraffic } from './local-config.js';
+
+describe('local config', () => {
+  it('coerces -C strings', () => {
+    expect(
+      parseLocalConfig({
+        port: '8080',
+        workers: '2',
+        allow_code: 'true',
+        timeout: '1.5',
+        env: '{"A":"1"}',
+        rollback_to: '3',
+      }),
+    ).toEqual({ port: 8080, workers: 2, allow_code: true, timeout: 1.5, env: { A: '1' }, rollback_to: 3 });
+  });
+
+  it('reads traffic as JSON or name:weight pairs', () => {
+    expect(parseTraffic('{"a":80,"b":20}')).toEqual({ a: 80, b: 20 });
+    expect(parseTraffic('a:80, b:20')).toEqual({ a: 80, b: 20 });
+    expect(parseLocalConfig({ traffic: 'a=1,b=3' }).traffic).toEqual({ a: 1, b: 3 });
+    expect(() => parseLocalConfig({ traffic: 'a:0' })).toThrow(/above 0/);
+  });
+
+  it('rejects unknown keys and bad values with INVALID_PARAMETER_VALUE', () => {
+    expect(() => parseLocalConfig({ prot: '1' })).toThrow(/unknown config key\(s\): prot/);
+    expect(() => parseLocalConfig({ port: 'http' })).toThrow(/port/);
+    try {
+      parseLocalConfig({ workers: '-1' });
+    } catch (error) {
+      expect((error as { code: string }).code).toBe('INVALID_PARAMETER_VALUE');
+    }
+  });
+
+  it('binds loopback by default and needs allow_remote (with a warning) for anything else', () => {
+    const warnings: string[] = [];
+    expect(checkHost({}, (m) => warnings.push(m))).toBe('127.0.0.1');
+    expect(() => checkHost({ host: '0.0.0.0' }, (m) => warnings.push(m))).toThrow(/allow_remote/);
+    expect(warnings).toEqual([]);
+    expect(checkHost({ host: '0.0.0.0', allow_remote: true }, (m) => warnings.push(m))).toBe('0.0.0.0');
+    expect(warnings[0]).toMatch(/warning/);
+  });
+});

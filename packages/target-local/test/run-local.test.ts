@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { distEntry, irisInput, irisModel, post } from './helpers.js';
+
+describe('runLocal', () => {
+  it('serves in the foreground, prints its URL, and exits 0 on SIGTERM', async () => {
+    const script = `
+      const { runLocal } = await import(${JSON.stringify(distEntry)});
+      await runLocal('fg', ${JSON.stringify(irisModel)}, undefined, { port: '0' });
+      console.log('stopped cleanly');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const deadline = Date.now() + 60_000;
+      let url: string | undefined;
+      while (!url && Date.now() < deadline) {
+        url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(url).toBeDefined();
+      const answer = await post(`${url}/invocations`, irisInput);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.text).predictions).toHaveLength(3);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toContain('stopped cleanly');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('refuses a non-loopback host without allow_remote', async () => {
+    const { runLocal } = await import('../dist/index.js');
+    await expect(runLocal('x', irisModel, undefined, { host: '0.0.0.0' })).rejects.toThrow(/allow_remote/);
+  });
+});
