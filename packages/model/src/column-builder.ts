@@ -14,6 +14,8 @@ import { allocate, type DType, isBigIntDType, isNumericDType, type TypedArray } 
 
 export class ConversionError extends Error {}
 
+const MAX_RANK = 64;
+
 /** The dtype pandas infers for a list of JSON scalars. */
 export function inferDType(values: ArrayLike<unknown>): DType {
   let sawInteger = false;
@@ -107,6 +109,8 @@ export function nestedShape(value: unknown): number[] | undefined {
   const shape: number[] = [];
   let cursor: unknown = value;
   while (Array.isArray(cursor)) {
+    // numpy's limit; it also keeps the recursive checks below far from the stack limit.
+    if (shape.length === MAX_RANK) throw new ConversionError(`the input is nested more than ${MAX_RANK} levels deep`);
     shape.push(cursor.length);
     if (cursor.length === 0) break;
     cursor = cursor[0];

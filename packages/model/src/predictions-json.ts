@@ -49,6 +49,15 @@ export function tensorToJSON(tensor: Tensor): string {
   return nestedJSON(tensor.data, tensor.dtype, tensor.shape, 0, 0);
 }
 
+function isPlainNumbers(data: TypedArray | unknown[]): data is Float32Array | Float64Array | Int32Array {
+  return (
+    data instanceof Float32Array ||
+    data instanceof Float64Array ||
+    data instanceof Int32Array ||
+    data instanceof Int16Array
+  );
+}
+
 function recordsJSON(tensors: Record<string, Tensor>): string {
   const entries = Object.entries(tensors);
   const rowCount = Math.max(0, ...entries.map(([, tensor]) => tensor.shape[0] ?? 1));
@@ -63,10 +72,24 @@ function recordsJSON(tensors: Record<string, Tensor>): string {
       // Outputs of a different row count (MLflow flattens with reshape(-1)): one element per row.
       return (row: number) => key + scalarJSON(readElement(tensor.data, row, tensor.dtype), tensor.dtype);
     }
+    const data = tensor.data;
+    if (inner.length === 1 && !scalarRow && isPlainNumbers(data)) {
+      // The common case (e.g. class probabilities): a flat list of numbers per row.
+      return (row: number) => {
+        if (row >= rows) return `${key}null`;
+        let text = `${key}[`;
+        const start = row * perRow;
+        for (let index = 0; index < perRow; index++) {
+          const value = data[start + index] as number;
+          text += (index === 0 ? '' : ',') + (Number.isFinite(value) ? value : 'null');
+        }
+        return `${text}]`;
+      };
+    }
     return (row: number) => {
       if (row >= rows) return `${key}null`;
-      if (scalarRow) return key + scalarJSON(tensor.data[row * perRow], tensor.dtype);
-      return key + nestedJSON(tensor.data, tensor.dtype, inner, row * perRow, 0);
+      if (scalarRow) return key + scalarJSON(data[row * perRow], tensor.dtype);
+      return key + nestedJSON(data, tensor.dtype, inner, row * perRow, 0);
     };
   });
   const rows = new Array<string>(rowCount);

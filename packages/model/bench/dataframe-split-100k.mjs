@@ -1,0 +1,91 @@
+// 100k-row `dataframe_split` through Berth (parseScoringRequest → predict → predictionsToJSON)
+// against the bare minimum in the same process: JSON.parse → Float32Array → ort run → JSON.stringify.
+// Run after a build:  node packages/model/bench/dataframe-split-100k.mjs [rows] [rounds]
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { loadModel, parseScoringRequest, predictionsToJSON } from '../dist/index.js';
+
+const rows = Number(process.argv[2] ?? 100_000);
+const rounds = Number(process.argv[3] ?? 7);
+const modelDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/models/iris');
+const columns = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+const data = Array.from({ length: rows }, (_, row) => [
+  4 + (row % 40) / 10,
+  2 + (row % 25) / 10,
+  1 + (row % 60) / 10,
+  (row % 25) / 10,
+]);
+const body = JSON.stringify({ dataframe_split: { columns, data } });
+
+const session = await ort.InferenceSession.create(path.join(modelDir, 'model.onnx'), {
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+});
+async function baseline() {
+  const parsed = JSON.parse(body).dataframe_split;
+  const input = new Float32Array(parsed.data.length * 4);
+  for (let row = 0; row < parsed.data.length; row++)
+    for (let k = 0; k < 4; k++) input[row * 4 + k] = parsed.data[row][k];
+  const out = await session.run({ input: new ort.Tensor('float32', input, [parsed.data.length, 4]) });
+  const probabilities = out.probabilities.data;
+  const label = out.label.data;
+  const predictions = new Array(parsed.data.length);
+  for (let row = 0; row < predictions.length; row++) {
+    predictions[row] = {
+      probabilities: Array.from(probabilities.subarray(row * 3, row * 3 + 3)),
+      label: Number(label[row]),
+    };
+  }
+  return JSON.stringify({ predictions });
+}
+
+const model = await loadModel(modelDir);
+const phases = { parse: 0, predict: 0, json: 0 };
+async function berth() {
+  let start = performance.now();
+  const request = parseScoringRequest(body, 'json', model.signature);
+  phases.parse += performance.now() - start;
+  start = performance.now();
+  const output = await model.predict(request.input, request.params);
+  phases.predict += performance.now() - start;
+  start = performance.now();
+  const text = predictionsToJSON(output);
+  phases.json += performance.now() - start;
+  return text;
+}
+
+async function time(fn) {
+  const samples = [];
+  let result;
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now();
+    result = await fn();
+    samples.push(performance.now() - start);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)], result };
+}
+
+// Warm both paths, then alternate measurement order to spread GC and CPU noise.
+await baseline();
+await berth();
+phases.parse = phases.predict = phases.json = 0;
+const b1 = await time(baseline);
+const m1 = await time(berth);
+const b2 = await time(baseline);
+const m2 = await time(berth);
+const base = Math.min(b1.median, b2.median);
+const ours = Math.min(m1.median, m2.median);
+const ourRows = JSON.parse(m1.result).predictions;
+const same = JSON.parse(b1.result).predictions.every((row, index) => row.label === ourRows[index].label);
+const perRound = (value) => (value / (2 * rounds)).toFixed(1);
+console.log(`rows=${rows} body=${(body.length / 1e6).toFixed(1)} MB rounds=${rounds}`);
+console.log(`baseline (JSON.parse + ort.run + JSON.stringify): ${base.toFixed(1)} ms`);
+console.log(`berth (parseScoringRequest + predict + predictionsToJSON): ${ours.toFixed(1)} ms`);
+console.log(
+  `  phases per round: parse ${perRound(phases.parse)} ms, predict ${perRound(phases.predict)} ms, json ${perRound(phases.json)} ms`,
+);
+console.log(`ratio berth/baseline: ${(ours / base).toFixed(2)}x (goal <= 1.5x); same labels: ${same}`);
+await model.close();
+await session.release();
