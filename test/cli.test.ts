@@ -428,6 +428,8 @@ describe('errors, exit codes and --json', () => {
       [['create', '-t', 'faketarget', '--name', 'n'], "required option '-m, --model-uri <uri>' not specified"],
       [['list', '-t', 'faketarget', '--bogus'], "unknown option '--bogus'"],
       [['deploy'], "unknown command 'deploy'"],
+      [['help', 'deploy'], "unknown command 'deploy'"],
+      [['targets', 'add'], "missing required argument 'packages'"],
       [['predict', '-t', 'faketarget', '--name', 'n', '-I', '-', '--content-type', 'xml'], 'xml'],
     ] as const;
     for (const [args, message] of cases) {

@@ -233,6 +233,8 @@ function addTargetsCommand(program: Command): void {
 
 function showCommandHelp(program: Command, name: string): void {
   const command = program.commands.find((candidate) => candidate.name() === name);
-  if (!command) program.error(`unknown command '${name}'`, { code: 'commander.unknownCommand', exitCode: 2 });
-  else command.outputHelp();
+  if (!command) {
+    program.error(`Error: unknown command '${name}'`, { code: 'commander.unknownCommand', exitCode: 2 });
+  }
+  command.outputHelp();
 }
