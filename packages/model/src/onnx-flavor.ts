@@ -77,12 +77,11 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
   }
   return {
     async predict(input, _params, orientation): Promise<ModelOutput> {
-      const feeds = buildFeeds(ort, input, inputs);
       let results: InferenceSession.ReturnType;
       try {
-        results = await session.run(feeds, fetches);
+        results = await session.run(buildFeeds(ort, input, inputs), fetches);
       } catch (error) {
-        throw unexpected(error);
+        throw BerthError.isInstance(error) ? error : unexpected(error);
       }
       const tensors: Record<string, Tensor> = {};
       for (const name of fetches) {

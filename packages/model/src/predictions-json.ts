@@ -104,12 +104,20 @@ function recordsJSON(tensors: Record<string, Tensor>): string {
   return `[${rows.join(',')}]`;
 }
 
-/** The body of a successful `/invocations` answer. */
-export function predictionsToJSON(output: ModelOutput): string {
-  if (output.kind === 'json') return `{"predictions":${JSON.stringify(output.value, jsonReplacer) ?? 'null'}}`;
-  if (output.orientation === 'records') return `{"predictions":${recordsJSON(output.tensors)}}`;
+function predictionsValueJSON(output: ModelOutput): string {
+  if (output.kind === 'json') return JSON.stringify(output.value, jsonReplacer) ?? 'null';
+  if (output.orientation === 'records') return recordsJSON(output.tensors);
   const parts = Object.entries(output.tensors).map(
     ([name, tensor]) => `${JSON.stringify(name)}:${tensorToJSON(tensor)}`,
   );
-  return `{"predictions":{${parts.join(',')}}}`;
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * The body of a successful `/invocations` answer: `{"predictions": …}`, or the bare value with
+ * `wrap: false` (unified LLM payloads, see `ScoringRequest.unwrapped`).
+ */
+export function predictionsToJSON(output: ModelOutput, options: { wrap?: boolean } = {}): string {
+  const value = predictionsValueJSON(output);
+  return options.wrap === false ? value : `{"predictions":${value}}`;
 }

@@ -451,14 +451,14 @@ export function enforceInputSchema(input: ModelInput, schema: Schema): ModelInpu
   try {
     return schema.kind === 'columns' ? enforceColumnSchema(input, schema) : enforceTensorSchema(input, schema);
   } catch (error) {
-    if (!(error instanceof SchemaViolation)) throw error;
+    if (BerthError.isInstance(error)) throw error;
     if (/^(true|1)$/i.test(process.env.MLFLOW_DISABLE_SCHEMA_DETAILS ?? '')) {
       throw BerthError.invalidParameterValue('Failed to enforce model input schema. Please check your input data.', {
         cause: error,
       });
     }
     throw BerthError.invalidParameterValue(
-      `Failed to enforce schema of data '${describeInput(input)}' with schema '${schemaText(schema)}'. Error: ${error.message}`,
+      `Failed to enforce schema of data '${describeInput(input)}' with schema '${schemaText(schema)}'. Error: ${(error as Error).message}`,
       { cause: error },
     );
   }

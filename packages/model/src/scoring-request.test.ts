@@ -257,3 +257,24 @@ describe('parseScoringRequest: casting by the signature (JSON with a schema keep
     expect(cols[0]?.values).toEqual(['file:///etc/passwd']);
   });
 });
+
+describe('unified LLM payloads', () => {
+  it('messages/prompt/input need no wrapper; params-schema keys become params', () => {
+    const signature = parseSignature({
+      params: '[{"name": "temperature", "type": "double", "default": 0.1, "shape": null}]',
+    });
+    const request = parseScoringRequest(
+      '{"messages": [{"role": "user", "content": "hi"}], "temperature": 0.5, "max_tokens": 5}',
+      'json',
+      signature,
+    );
+    expect(request.unwrapped).toBe(true);
+    expect(request.params).toEqual({ temperature: 0.5 });
+    expect(columns(request.input).map((column) => [column.name, column.values])).toEqual([
+      ['messages', [[{ role: 'user', content: 'hi' }]]],
+      ['max_tokens', [5]],
+    ]);
+    // Without a params schema everything is data.
+    expect(parseScoringRequest('{"prompt": "x", "temperature": 1}', 'json').params).toBeUndefined();
+  });
+});

@@ -22,7 +22,14 @@ import { COLUMN_TYPE_DTYPE, type ColSpec, type ModelSignature, type Schema } fro
 export interface ScoringRequest {
   input: ModelInput;
   params?: Record<string, unknown>;
+  /**
+   * A unified LLM payload (`messages`, `prompt` or `input` at the top level): MLflow answers these
+   * without the `{"predictions": …}` wrapper (`predictionsToJSON(output, { wrap: false })`).
+   */
+  unwrapped?: true;
 }
+
+const LLM_FIELDS = ['messages', 'prompt', 'input'];
 
 const INPUT_FIELDS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 
@@ -78,6 +85,9 @@ export function parseScoringRequest(body: string, format: 'json' | 'csv', signat
 
 function parseJsonRequest(request: Record<string, unknown>, signature?: ModelSignature): ScoringRequest {
   const fields = INPUT_FIELDS.filter((field) => Object.hasOwn(request, field));
+  if (fields.length === 0 && LLM_FIELDS.some((field) => Object.hasOwn(request, field))) {
+    return parseLlmRequest(request, signature);
+  }
   if (fields.length !== 1) {
     const keys = Object.keys(request)
       .map((key) => `'${key}'`)
@@ -100,6 +110,22 @@ function parseJsonRequest(request: Record<string, unknown>, signature?: ModelSig
     input = field === 'instances' ? parseInstances(value, schema) : parseInputs(value, schema);
   }
   return params === undefined ? { input } : { input, params };
+}
+
+/**
+ * Keys named in the params schema are params; everything else is data, passed as a one-row frame
+ * with one object column per key (MLflow passes the dict itself).
+ */
+function parseLlmRequest(request: Record<string, unknown>, signature?: ModelSignature): ScoringRequest {
+  const paramNames = new Set((signature?.params ?? []).map((spec) => spec.name));
+  const params: Record<string, unknown> = {};
+  const columns: Column[] = [];
+  for (const [key, value] of Object.entries(request)) {
+    if (paramNames.has(key)) params[key] = value;
+    else columns.push({ name: key, dtype: 'object', values: [value] });
+  }
+  const input: ModelInput = { kind: 'columns', rowCount: 1, columns };
+  return Object.keys(params).length > 0 ? { input, params, unwrapped: true } : { input, unwrapped: true };
 }
 
 function parseParamsField(params: unknown): Record<string, unknown> | undefined {
