@@ -250,7 +250,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
           { code: 'RESOURCE_DOES_NOT_EXIST' },
         );
       }
-      const model = await this.inspect(version.modelUri, version.flavor);
+      const model = { ...(await this.inspect(version.modelDirectory, version.flavor)), modelUri: version.modelUri };
       return { model, config: version.config, note: `rollback to version ${version.version}` };
     }
     const changes = processConfig(config);
@@ -320,7 +320,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
         });
         return { generation, retire: async () => undefined };
       } catch (error) {
-        const old = await this.inspect(record.modelUri, record.flavor).catch(() => undefined);
+        const old = await this.inspect(record.modelDirectory, record.flavor).catch(() => undefined);
         if (old) {
           const generation = await this.startDeploymentGeneration(store, record, old, parseLocalConfig(record.config), {
             instanceId: record.instanceId,
@@ -487,7 +487,9 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     if (claimed) {
       const config = parseLocalConfig(record.config);
       const start = async () => {
-        const model = await this.inspect(record.modelUri, record.flavor);
+        // The resolved directory, not the URI: a relative path or a registry alias may mean
+        // something else from this process.
+        const model = { ...(await this.inspect(record.modelDirectory, record.flavor)), modelUri: record.modelUri };
         const generation = await this.startDeploymentGeneration(store, record, model, config, {
           instanceId,
           failFast: false,
@@ -706,8 +708,15 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     options: LocalPredictOptions = {},
   ) {
     const url = await this.invocationsUrl(deploymentName, options.endpoint);
-    const { explainTabular } = await import('./explain.js');
-    return explainTabular(inputs, options.background, (body) => this.invoke(url, body, options.params));
+    const { explainTabular, toTable } = await import('./explain.js');
+    let background = options.background;
+    if (background === undefined && deploymentName !== undefined && toTable(inputs).rows.length < 2) {
+      // One row is its own background (all attributions 0): compare it with the model's input example instead.
+      const record = (await this.store()).getDeployment(deploymentName);
+      const example = record ? (await this.inspect(record.modelDirectory, record.flavor)).example : undefined;
+      if (example !== undefined) background = JSON.parse(example) as PredictionInput;
+    }
+    return explainTabular(inputs, background, (body) => this.invoke(url, body, options.params));
   }
 
   // endpoints -----------------------------------------------------------------------------------

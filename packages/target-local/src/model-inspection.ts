@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** A model checked before any process starts: where it is, which flavor serves it, how to probe it. */
 export interface InspectedModel {
@@ -21,7 +21,7 @@ export async function inspectModel(
   cacheDir: string,
 ): Promise<InspectedModel> {
   const { resolveModelUri, loadMLmodel, selectFlavor } = await import('@berth/model');
-  const directory = await resolveModelUri(modelUri, { cacheDir });
+  const directory = resolve(await resolveModelUri(modelUri, { cacheDir }));
   const mlmodel = await loadMLmodel(directory);
   const chosen = selectFlavor(mlmodel, flavor);
   return { modelUri, directory, flavor: chosen, example: await readExample(directory, mlmodel.savedInputExampleInfo) };
