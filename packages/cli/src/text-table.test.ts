@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatKeyValues, formatTable, formatValue } from './text-table.js';
+import { formatKeyValues, formatTable, formatValue, summaryColumns } from './text-table.js';
 
 describe('formatTable', () => {
   it('aligns columns, puts name first and upper-cases headers from camelCase', () => {
@@ -26,5 +26,30 @@ describe('formatKeyValues / formatValue', () => {
       'name: d\nport: 1\ntags: ["x"]\nflavor: null',
     );
     expect(formatValue(undefined)).toBe('');
+  });
+});
+
+describe('summaryColumns', () => {
+  it('keeps the preferred columns that rows have, in preferred order, and says when fields are hidden', () => {
+    const rows = [
+      { name: 'a', pid: 1, url: 'http://x', state: 'ready' },
+      { name: 'b', flavor: 'onnx' },
+    ];
+    expect(summaryColumns(rows, ['name', 'flavor', 'state', 'url', 'modelUri'])).toEqual({
+      columns: ['name', 'flavor', 'state', 'url'],
+      hidden: true,
+    });
+    expect(summaryColumns([{ name: 'a', state: 's' }], ['name', 'state'])).toEqual({
+      columns: ['name', 'state'],
+      hidden: false,
+    });
+  });
+
+  it('falls back to the first six columns when a target returns none of the preferred ones', () => {
+    const rows = [{ name: 'e', a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 }];
+    expect(summaryColumns(rows, ['name', 'state'])).toEqual({
+      columns: ['name', 'a', 'b', 'c', 'd', 'e'],
+      hidden: true,
+    });
   });
 });

@@ -30,6 +30,21 @@ export function formatKeyValues(record: Record<string, unknown>): string {
     .join('\n');
 }
 
+/**
+ * The columns a listing shows: the preferred ones any row has, in the preferred order. Targets
+ * return many fields (pids, ports, timestamps); a terminal table keeps to the ones people scan for,
+ * unless a target returns none of them. `hidden` tells whether fields were left out.
+ */
+export function summaryColumns(
+  rows: Record<string, unknown>[],
+  preferred: readonly string[],
+): { columns: string[]; hidden: boolean } {
+  const all = columnsOf(rows);
+  const present = preferred.filter((column) => column === 'name' || rows.some((row) => row[column] !== undefined));
+  const columns = present.length > 1 ? present : all.slice(0, 6);
+  return { columns, hidden: all.some((column) => !columns.includes(column)) };
+}
+
 function columnsOf(rows: Record<string, unknown>[]): string[] {
   const columns = new Set<string>(['name']);
   for (const row of rows) for (const key of Object.keys(row)) columns.add(key);

@@ -1,7 +1,9 @@
 import type { Deployment } from '@berth/core';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
 import { deploymentConfig, openClient, resolveTargetUri, type TargetOptions } from '../target-context.js';
-import { formatKeyValues, formatTable } from '../text-table.js';
+import { formatKeyValues, formatTable, summaryColumns } from '../text-table.js';
+
+const DEPLOYMENT_COLUMNS = ['name', 'flavor', 'state', 'version', 'url', 'endpoint', 'modelUri'];
 
 interface CreateOptions extends TargetOptions, JsonOption {
   name: string;
@@ -78,7 +80,9 @@ export async function listDeployments(options: ListOptions): Promise<void> {
   );
   if (options.json) return printJson(deployments);
   if (deployments.length === 0) return printLine('No deployments.');
-  await printLine(`List of all deployments:\n${formatTable(deployments)}`);
+  const { columns, hidden } = summaryColumns(deployments, DEPLOYMENT_COLUMNS);
+  const more = hidden ? "\n(more fields: 'berth get --name <name>', or --json)" : '';
+  await printLine(`List of all deployments:\n${formatTable(deployments, columns)}${more}`);
 }
 
 interface GetOptions extends TargetOptions, JsonOption {

@@ -1,7 +1,9 @@
 import type { Endpoint } from '@berth/core';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
 import { openClient, parseConfigOption, resolveTargetUri, type TargetOptions } from '../target-context.js';
-import { formatKeyValues, formatTable } from '../text-table.js';
+import { formatKeyValues, formatTable, summaryColumns } from '../text-table.js';
+
+const ENDPOINT_COLUMNS = ['name', 'state', 'url', 'traffic'];
 
 /*
  * Endpoint config is passed to the target as `-C` strings: a target's `configSchema` describes
@@ -46,7 +48,9 @@ export async function listEndpoints(options: TargetOptions & JsonOption): Promis
   const endpoints: Endpoint[] = await client.listEndpoints();
   if (options.json) return printJson(endpoints);
   if (endpoints.length === 0) return printLine('No endpoints.');
-  await printLine(`List of all endpoints:\n${formatTable(endpoints)}`);
+  const { columns, hidden } = summaryColumns(endpoints, ENDPOINT_COLUMNS);
+  const more = hidden ? "\n(more fields: 'berth get-endpoint --endpoint <name>', or --json)" : '';
+  await printLine(`List of all endpoints:\n${formatTable(endpoints, columns)}${more}`);
 }
 
 export async function getEndpoint(options: EndpointOptions): Promise<void> {
