@@ -1,5 +1,6 @@
 import type { Deployment } from '@berth/core';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
+import { withProgress } from '../progress.js';
 import { deploymentConfig, openClient, resolveTargetUri, type TargetOptions } from '../target-context.js';
 import { formatKeyValues, formatTable, summaryColumns } from '../text-table.js';
 
@@ -17,11 +18,16 @@ export async function createDeployment(options: CreateOptions): Promise<void> {
   const targetUri = await resolveTargetUri(options);
   const config = await deploymentConfig(targetUri, options.config);
   const client = await openClient(targetUri);
-  const deployment = await client.createDeployment(options.name, options.modelUri, {
-    ...(options.flavor !== undefined && { flavor: options.flavor }),
-    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
-    config,
-  });
+  const deployment = await withProgress(
+    `Creating deployment ${options.name} on ${targetUri}`,
+    () =>
+      client.createDeployment(options.name, options.modelUri, {
+        ...(options.flavor !== undefined && { flavor: options.flavor }),
+        ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
+        config,
+      }),
+    options,
+  );
   if (options.json) return printJson(deployment);
   const name = deployment?.name ?? options.name;
   const flavor = deployment?.flavor;
@@ -40,12 +46,17 @@ export async function updateDeployment(options: UpdateOptions): Promise<void> {
   const targetUri = await resolveTargetUri(options);
   const config = await deploymentConfig(targetUri, options.config);
   const client = await openClient(targetUri);
-  const deployment = await client.updateDeployment(options.name, {
-    ...(options.modelUri !== undefined && { modelUri: options.modelUri }),
-    ...(options.flavor !== undefined && { flavor: options.flavor }),
-    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
-    config,
-  });
+  const deployment = await withProgress(
+    `Updating deployment ${options.name} on ${targetUri}`,
+    () =>
+      client.updateDeployment(options.name, {
+        ...(options.modelUri !== undefined && { modelUri: options.modelUri }),
+        ...(options.flavor !== undefined && { flavor: options.flavor }),
+        ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
+        config,
+      }),
+    options,
+  );
   if (options.json) return printJson(deployment ?? { name: options.name });
   const flavor = deployment?.flavor;
   await printLine(`Deployment ${options.name} is updated${flavor ? ` (with flavor ${flavor})` : ''}`);
@@ -61,10 +72,15 @@ export async function deleteDeployment(options: DeleteOptions): Promise<void> {
   const targetUri = await resolveTargetUri(options);
   const config = await deploymentConfig(targetUri, options.config);
   const client = await openClient(targetUri);
-  await client.deleteDeployment(options.name, {
-    ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
-    config,
-  });
+  await withProgress(
+    `Deleting deployment ${options.name} on ${targetUri}`,
+    () =>
+      client.deleteDeployment(options.name, {
+        ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
+        config,
+      }),
+    options,
+  );
   if (options.json) return printJson({ name: options.name, deleted: true });
   await printLine(`Deployment ${options.name} is deleted`);
 }

@@ -1,5 +1,6 @@
 import type { Endpoint } from '@berth/core';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
+import { withProgress } from '../progress.js';
 import { openClient, parseConfigOption, resolveTargetUri, type TargetOptions } from '../target-context.js';
 import { formatKeyValues, formatTable, summaryColumns } from '../text-table.js';
 
@@ -22,7 +23,11 @@ export async function createEndpoint(options: EndpointConfigOptions): Promise<vo
   const targetUri = await resolveTargetUri(options);
   const config = parseConfigOption(options.config);
   const client = await openClient(targetUri);
-  const endpoint = await client.createEndpoint(options.endpoint, config);
+  const endpoint = await withProgress(
+    `Creating endpoint ${options.endpoint} on ${targetUri}`,
+    () => client.createEndpoint(options.endpoint, config),
+    options,
+  );
   if (options.json) return printJson(endpoint ?? { name: options.endpoint });
   await printLine(`Endpoint ${endpoint?.name ?? options.endpoint} is created`);
 }
@@ -31,7 +36,11 @@ export async function updateEndpoint(options: EndpointConfigOptions): Promise<vo
   const targetUri = await resolveTargetUri(options);
   const config = parseConfigOption(options.config);
   const client = await openClient(targetUri);
-  const endpoint = await client.updateEndpoint(options.endpoint, config);
+  const endpoint = await withProgress(
+    `Updating endpoint ${options.endpoint} on ${targetUri}`,
+    () => client.updateEndpoint(options.endpoint, config),
+    options,
+  );
   if (options.json) return printJson(endpoint ?? { name: options.endpoint });
   await printLine(`Endpoint ${options.endpoint} is updated`);
 }
