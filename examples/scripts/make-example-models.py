@@ -16,6 +16,8 @@ Models written (each an MLflow model directory with MLmodel, model.onnx, env fil
   multi-input       two inputs a, b (float [N]) -> sum, product; column signature a, b: double
   linear-external   y = x @ W + b with its weights in an external-data file (model.onnx.data)
   js-linear         a `js`-flavor model (model.mjs + weights.json), run only with allowCode
+  iris-zipmap       the iris classifier as skl2onnx lays classifiers out (ai.onnx.ml LinearClassifier
+                    + ZipMap: output_label, output_probability as a sequence of maps), no signature
 Reference outputs (sklearn's predict_proba/predict on the input example) go to iris/expected.json.
 """
 import datetime
@@ -174,6 +176,34 @@ def make_iris():
     example_info = {"artifact_path": "input_example.json", "serving_input_path": "serving_input_example.json", "type": "ndarray"}
     with open(os.path.join(directory, "MLmodel"), "w") as f:
         f.write(mlmodel(onnx_flavors(), signature, example_info))
+    write_json(directory, "input_example.json", {"inputs": rows})
+    write_json(directory, "serving_input_example.json", {"inputs": rows}, indent=2)
+    write_json(directory, "expected.json", {"input": rows, "probabilities": proba.tolist(), "label": label.tolist()})
+    write_env_files(directory)
+
+    # skl2onnx's layout for classifiers: LinearClassifier + ZipMap (a sequence of {class: p} maps).
+    directory = fresh("iris-zipmap")
+    map_type = onnx.TypeProto()
+    map_type.map_type.key_type = TensorProto.INT64
+    map_type.map_type.value_type.CopyFrom(helper.make_tensor_type_proto(TensorProto.FLOAT, []))
+    nodes = [
+        helper.make_node("LinearClassifier", ["float_input"], ["output_label", "probabilities"], domain="ai.onnx.ml",
+                         classlabels_ints=[0, 1, 2], coefficients=clf.coef_.astype(np.float32).flatten().tolist(),
+                         intercepts=clf.intercept_.astype(np.float32).tolist(), multi_class=1, post_transform="SOFTMAX",
+                         name="LinearClassifier"),
+        helper.make_node("ZipMap", ["probabilities"], ["output_probability"], domain="ai.onnx.ml", classlabels_int64s=[0, 1, 2], name="ZipMap"),
+    ]
+    graph = helper.make_graph(
+        nodes, "iris_skl2onnx_style",
+        [helper.make_tensor_value_info("float_input", TensorProto.FLOAT, [None, 4])],
+        [helper.make_tensor_value_info("output_label", TensorProto.INT64, [None]),
+         helper.make_value_info("output_probability", helper.make_sequence_type_proto(map_type))],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("ai.onnx.ml", 1)], producer_name="berth-examples")
+    model.ir_version = 8
+    save(model, directory)
+    with open(os.path.join(directory, "MLmodel"), "w") as f:
+        f.write(mlmodel(onnx_flavors(), None, {"artifact_path": "input_example.json", "serving_input_path": "serving_input_example.json", "type": "ndarray"}))
     write_json(directory, "input_example.json", {"inputs": rows})
     write_json(directory, "serving_input_example.json", {"inputs": rows}, indent=2)
     write_json(directory, "expected.json", {"input": rows, "probabilities": proba.tolist(), "label": label.tolist()})

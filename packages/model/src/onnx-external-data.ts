@@ -1,52 +1,10 @@
+import { fields } from './onnx-protobuf.js';
+
 /**
  * Names of the external-data files an ONNX model refers to, read straight from the protobuf
  * (ModelProto.graph → initializer/TensorProto.external_data "location", including subgraphs), so an
  * HTTP download without a directory listing can fetch the side files too.
  */
-
-interface Field {
-  number: number;
-  wireType: number;
-  value: number | Uint8Array;
-}
-
-function readVarint(bytes: Uint8Array, offset: number): [number, number] {
-  let result = 0;
-  let shift = 0;
-  let position = offset;
-  for (;;) {
-    if (position >= bytes.length) throw new Error('truncated varint');
-    const byte = bytes[position++] as number;
-    result += (byte & 0x7f) * 2 ** shift;
-    if ((byte & 0x80) === 0) return [result, position];
-    shift += 7;
-    if (shift > 63) throw new Error('varint too long');
-  }
-}
-
-function* fields(bytes: Uint8Array): Generator<Field> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const [key, afterKey] = readVarint(bytes, offset);
-    const number = Math.floor(key / 8);
-    const wireType = key & 7;
-    offset = afterKey;
-    if (wireType === 0) {
-      const [value, next] = readVarint(bytes, offset);
-      offset = next;
-      yield { number, wireType, value };
-    } else if (wireType === 1) {
-      offset += 8;
-    } else if (wireType === 2) {
-      const [length, next] = readVarint(bytes, offset);
-      const value = bytes.subarray(next, next + length);
-      offset = next + length;
-      yield { number, wireType, value };
-    } else if (wireType === 5) {
-      offset += 4;
-    } else throw new Error(`unsupported wire type ${wireType}`);
-  }
-}
 
 const decoder = new TextDecoder();
 

@@ -4,6 +4,7 @@
  * inputs are fed by name; `tensor(float)` inputs get float64 data cast to float32; one output per
  * output name.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '@berth/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
@@ -20,7 +21,9 @@ import {
   type TypedArray,
   UNNAMED_TENSOR,
 } from './model-data.js';
+import { externalDataLocations } from './onnx-external-data.js';
 import { toOrtSessionOptions } from './onnx-session-options.js';
+import { exposeZipMapInputs, findZipMaps, type ZipMapOutput, zipRows } from './onnx-zipmap.js';
 import { commonDType } from './schema-enforcement.js';
 
 type OrtModule = typeof import('onnxruntime-node');
@@ -68,8 +71,25 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
     type: meta.isTensor ? meta.type : 'object',
     rank: meta.isTensor ? meta.shape.length : undefined,
   }));
-  // Non-tensor outputs (e.g. a ZipMap's sequence of maps) cannot cross into JS: fetch tensors only.
-  const fetches = session.outputMetadata.filter((meta) => meta.isTensor).map((meta) => meta.name);
+  // Non-tensor outputs (a ZipMap's sequence of maps) cannot cross into JS: fetch tensors only, and
+  // rebuild ZipMap outputs from their input tensor (see onnx-zipmap.ts).
+  let zipMaps: ZipMapOutput[] = [];
+  if (session.outputMetadata.some((meta) => !meta.isTensor)) {
+    const exposed = await exposeZipMaps(ort, file, options);
+    if (exposed) {
+      await session.release();
+      session = exposed.session;
+      zipMaps = exposed.zipMaps;
+    }
+  }
+  const zipMapInputs = new Set(zipMaps.map((zipMap) => zipMap.input));
+  const fetches = session.outputMetadata
+    .filter((meta) => meta.isTensor && !zipMapInputs.has(meta.name))
+    .map((meta) => meta.name);
+  const outputOrder = session.outputNames.filter(
+    (name) => fetches.includes(name) || zipMaps.some((zipMap) => zipMap.output === name),
+  );
+  fetches.push(...zipMaps.map((zipMap) => zipMap.input));
   if (fetches.length === 0) {
     throw BerthError.invalidParameterValue(
       `The ONNX model at "${file}" has no tensor outputs (outputs: ${session.outputNames.join(', ')}); onnxruntime-node can only return tensors.`,
@@ -84,9 +104,19 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
         throw BerthError.isInstance(error) ? error : unexpected(error);
       }
       const tensors: Record<string, Tensor> = {};
-      for (const name of fetches) {
-        const value = results[name] as OrtTensor;
-        tensors[name] = fromOrt(value);
+      for (const name of outputOrder) {
+        const zipMap = zipMaps.find((candidate) => candidate.output === name);
+        if (zipMap === undefined) {
+          tensors[name] = fromOrt(results[name] as OrtTensor);
+          continue;
+        }
+        const probabilities = results[zipMap.input] as OrtTensor;
+        const rows = Number(probabilities.dims[0] ?? 0);
+        tensors[name] = {
+          dtype: 'object',
+          shape: [rows],
+          data: zipRows(probabilities.data as Float32Array, rows, zipMap.labels),
+        };
       }
       return { kind: 'tensors', orientation, tensors };
     },
@@ -94,6 +124,22 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
       await session.release();
     },
   };
+}
+
+async function exposeZipMaps(
+  ort: OrtModule,
+  file: string,
+  options: InferenceSession.SessionOptions,
+): Promise<{ session: InferenceSession; zipMaps: ZipMapOutput[] } | undefined> {
+  const bytes = new Uint8Array(await readFile(file));
+  const zipMaps = findZipMaps(bytes);
+  // A model loaded from bytes cannot find external-data side files; skl2onnx models have none.
+  if (zipMaps.length === 0 || externalDataLocations(bytes).length > 0) return undefined;
+  try {
+    return { session: await ort.InferenceSession.create(exposeZipMapInputs(bytes, zipMaps), options), zipMaps };
+  } catch {
+    return undefined;
+  }
 }
 
 function fromOrt(value: OrtTensor): Tensor {

@@ -74,3 +74,32 @@ describe('iris-tensor example', () => {
     }
   });
 });
+
+describe('iris-zipmap example (skl2onnx layout: LinearClassifier + ZipMap)', () => {
+  it('answers output_probability as one {class: p} object per row, matching sklearn to 1e-6', async () => {
+    const model = await loadModel(exampleModel('iris-zipmap'));
+    try {
+      const expected = JSON.parse(
+        await readFile(path.join(exampleModel('iris-zipmap'), 'expected.json'), 'utf8'),
+      ) as IrisExpected;
+      const frame = parseScoringRequest(JSON.stringify({ dataframe_split: { data: expected.input } }), 'json');
+      const rows = JSON.parse(predictionsToJSON(await model.predict(frame.input))).predictions as Array<{
+        output_label: number;
+        output_probability: Record<string, number>;
+      }>;
+      expect(rows.map((row) => row.output_label)).toEqual(expected.label);
+      rows.forEach((row, index) => {
+        expect(Object.keys(row.output_probability)).toEqual(['0', '1', '2']);
+        Object.values(row.output_probability).forEach((p, k) => {
+          expect(Math.abs(p - (expected.probabilities[index]?.[k] ?? Number.NaN))).toBeLessThan(1e-6);
+        });
+      });
+      const tensors = parseScoringRequest((await model.servingInputExample()) as string, 'json');
+      const answer = JSON.parse(predictionsToJSON(await model.predict(tensors.input))).predictions;
+      expect(answer.output_label).toEqual(expected.label);
+      expect(answer.output_probability).toHaveLength(expected.label.length);
+    } finally {
+      await model.close();
+    }
+  });
+});
