@@ -2,8 +2,9 @@
 // Serving bench: @berth/scoring-server against a bare node:http + onnxruntime-node baseline on the
 // same iris model and payloads, measured in the same run, printed as ratios. Everything runs on
 // 127.0.0.1 and every phase is bounded in time. Build first: `pnpm turbo run build --filter=@berth/scoring-server`.
-//   node bench/serving/index.mjs [--duration 5] [--json]
+//   node bench/serving/index.mjs [--duration 3] [--rounds 3] [--json]
 import { fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
@@ -17,7 +18,11 @@ const model = path.join(root, 'examples/models/iris');
 const bin = path.join(root, 'packages/scoring-server/dist/bin.js');
 const autocannon = createRequire(path.join(root, 'packages/scoring-server/package.json'))('autocannon');
 const { values: flags } = parseArgs({
-  options: { duration: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } },
+  options: {
+    duration: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
+  },
 });
 const duration = Number(flags.duration);
 const COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
@@ -37,6 +42,16 @@ function irisRows(count, seed = 1) {
 }
 const splitBody = (rows) => JSON.stringify({ dataframe_split: { columns: COLUMNS, data: rows } });
 
+/** CPU time (user + system, ms) a child process has used, from /proc (Linux); undefined elsewhere. */
+function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 const children = new Set();
 function cleanup() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -51,7 +66,7 @@ async function startBaseline() {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`baseline exited ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stop(child) };
 }
 
 async function startBerth(extra) {
@@ -69,6 +84,7 @@ async function startBerth(extra) {
       const ready = JSON.parse(await readFile(readyFile, 'utf8'));
       return {
         url: ready.url,
+        pid: child.pid,
         stop: async () => {
           await stop(child);
           await rm(directory, { recursive: true, force: true });
@@ -131,7 +147,9 @@ async function latencyC1(url, body, seconds) {
   return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), count: samples.length };
 }
 
-async function throughput(url, body, connections, seconds) {
+async function throughput(server, body, connections, seconds) {
+  const url = server.url;
+  const cpuBefore = cpuMs(server.pid);
   const result = await autocannon({
     url: `${url}/invocations`,
     method: 'POST',
@@ -140,7 +158,17 @@ async function throughput(url, body, connections, seconds) {
     connections,
     duration: seconds,
   });
-  return { rps: result.requests.average, errors: result.errors + result.non2xx, p99ms: result.latency.p99 };
+  const cpuAfter = cpuMs(server.pid);
+  const cpuUsPerRequest =
+    cpuBefore === undefined || cpuAfter === undefined
+      ? undefined
+      : ((cpuAfter - cpuBefore) * 1000) / result.requests.total;
+  return {
+    rps: result.requests.average,
+    errors: result.errors + result.non2xx,
+    p99ms: result.latency.p99,
+    cpuUsPerRequest,
+  };
 }
 
 async function bigRequest(url, body, repetitions) {
@@ -166,51 +194,76 @@ async function inProcess(body, repetitions) {
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
 }
 
-async function withServer(start, run) {
-  const server = await start();
-  try {
-    return await run(server.url);
-  } finally {
-    await server.stop();
-  }
-}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const small = splitBody(irisRows(1));
 const large = splitBody(irisRows(100_000));
 const results = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model };
-const fmt = (value, digits = 1) => Number(value).toFixed(digits);
+const fmt = (value, digits = 1) => (value === undefined ? 'n/a' : Number(value).toFixed(digits));
+const rounds = Number(flags.rounds);
 
-console.error(`serving bench: ${duration}s phases, ${results.cpus} cpus (${results.cpu}), node ${results.node}`);
+console.error(
+  `serving bench: ${rounds} interleaved rounds of ${duration}s phases, ${results.cpus} cpus (${results.cpu}), node ${results.node}`,
+);
 
-// c=1 latency: baseline, Berth (defaults), each on its own process.
-results.c1 = {
-  baseline: await withServer(startBaseline, (url) => latencyC1(url, small, duration)),
-  berth: await withServer(
-    () => startBerth([]),
-    (url) => latencyC1(url, small, duration),
-  ),
-};
-// c=32 throughput: batching off and on.
-results.c32 = {
-  baseline: await withServer(startBaseline, (url) => throughput(url, small, 32, duration)),
-  berth: await withServer(
-    () => startBerth([]),
-    (url) => throughput(url, small, 32, duration),
-  ),
-  berthBatching: await withServer(
-    () => startBerth(['--max-batch-size', '64', '--max-batch-delay-ms', '1']),
-    (url) => throughput(url, small, 32, duration),
-  ),
-};
-// One 100k-row dataframe_split request vs JSON.parse + run + JSON.stringify in-process.
-results.rows100k = {
-  bodyBytes: Buffer.byteLength(large),
-  baselineMs: await inProcess(large, 5),
-  berthMs: await withServer(
-    () => startBerth([]),
-    (url) => bigRequest(url, large, 5),
-  ),
-};
+// All servers up at once (idle ones cost nothing); phases alternate between them round by round,
+// so a load spike from elsewhere on the machine hits both sides of a ratio alike.
+const baseline = await startBaseline();
+const berth = await startBerth([]);
+const berthBatching = await startBerth(['--max-batch-size', '64', '--max-batch-delay-ms', '1']);
+try {
+  const c1 = { baseline: [], berth: [] };
+  const c32 = { baseline: [], berth: [], berthBatching: [] };
+  const rows100k = { baseline: [], berth: [] };
+  for (let round = 0; round < rounds; round++) {
+    c1.baseline.push(await latencyC1(baseline.url, small, duration));
+    c1.berth.push(await latencyC1(berth.url, small, duration));
+    c32.baseline.push(await throughput(baseline, small, 32, duration));
+    c32.berth.push(await throughput(berth, small, 32, duration));
+    c32.berthBatching.push(await throughput(berthBatching, small, 32, duration));
+    rows100k.baseline.push(await inProcess(large, 3));
+    rows100k.berth.push(await bigRequest(berth.url, large, 3));
+  }
+  const pick = (list, key) => median(list.map((item) => item[key]));
+  results.c1 = {
+    baseline: { p50: pick(c1.baseline, 'p50'), p99: pick(c1.baseline, 'p99') },
+    berth: { p50: pick(c1.berth, 'p50'), p99: pick(c1.berth, 'p99') },
+  };
+  results.c32 = Object.fromEntries(
+    Object.entries(c32).map(([name, list]) => [
+      name,
+      {
+        rps: pick(list, 'rps'),
+        cpuUsPerRequest: pick(list, 'cpuUsPerRequest'),
+        errors: list.reduce((sum, item) => sum + item.errors, 0),
+      },
+    ]),
+  );
+  results.rows100k = {
+    bodyBytes: Buffer.byteLength(large),
+    baselineMs: median(rows100k.baseline),
+    berthMs: median(rows100k.berth),
+  };
+  // Ratios per round, then their median: robust to a busy machine.
+  const perRound = (numerator, denominator) => median(numerator.map((value, index) => value / denominator[index]));
+  results.roundRatios = {
+    c1p50: perRound(
+      c1.berth.map((item) => item.p50),
+      c1.baseline.map((item) => item.p50),
+    ),
+    c32: perRound(
+      c32.berth.map((item) => item.rps),
+      c32.baseline.map((item) => item.rps),
+    ),
+    c32Batching: perRound(
+      c32.berthBatching.map((item) => item.rps),
+      c32.baseline.map((item) => item.rps),
+    ),
+    rows100k: perRound(rows100k.berth, rows100k.baseline),
+  };
+} finally {
+  await Promise.all([baseline.stop(), berth.stop(), berthBatching.stop()]);
+}
 
 const ratios = {
   c1p50: results.c1.berth.p50 / results.c1.baseline.p50,
@@ -223,36 +276,44 @@ results.ratios = ratios;
 
 if (flags.json) console.log(JSON.stringify(results, null, 2));
 else {
-  const line = (name, baseline, berth, ratio, goal) =>
+  const line = (name, baselineValue, berthValue, ratio, goal) =>
     console.log(
-      `${name.padEnd(34)} ${baseline.padStart(14)} ${berth.padStart(14)} ${fmt(ratio, 2).padStart(7)}x  ${goal}`,
+      `${name.padEnd(34)} ${baselineValue.padStart(10)} ${berthValue.padStart(10)} ${fmt(ratio, 2).padStart(7)}x  ${goal}`,
     );
-  console.log(`${'metric'.padEnd(34)} ${'baseline'.padStart(14)} ${'berth'.padStart(14)} ${'ratio'.padStart(8)}  goal`);
-  line('c=1 p50 latency (µs)', fmt(results.c1.baseline.p50), fmt(results.c1.berth.p50), ratios.c1p50, '<= 1.25');
-  line('c=1 p99 latency (µs)', fmt(results.c1.baseline.p99), fmt(results.c1.berth.p99), ratios.c1p99, '(reported)');
-  line(
-    'c=32 req/s, batching off',
-    fmt(results.c32.baseline.rps, 0),
-    fmt(results.c32.berth.rps, 0),
-    ratios.c32,
-    '>= 0.9',
+  const { c1, c32, rows100k, roundRatios } = results;
+  console.log(
+    `${'metric (median of rounds)'.padEnd(34)} ${'baseline'.padStart(10)} ${'berth'.padStart(10)} ${'ratio'.padStart(8)}  goal`,
   );
+  line('c=1 p50 latency (µs)', fmt(c1.baseline.p50), fmt(c1.berth.p50), ratios.c1p50, '<= 1.25');
+  line('c=1 p99 latency (µs)', fmt(c1.baseline.p99), fmt(c1.berth.p99), ratios.c1p99, '(reported)');
+  line('c=32 req/s, batching off', fmt(c32.baseline.rps, 0), fmt(c32.berth.rps, 0), ratios.c32, '>= 0.9');
   line(
     'c=32 req/s, batching on',
-    fmt(results.c32.baseline.rps, 0),
-    fmt(results.c32.berthBatching.rps, 0),
+    fmt(c32.baseline.rps, 0),
+    fmt(c32.berthBatching.rps, 0),
     ratios.c32Batching,
     '>= 1.5',
   );
+  line('100k-row request (ms)', fmt(rows100k.baselineMs), fmt(rows100k.berthMs), ratios.rows100k, '<= 1.5');
+  const cpuRatio = (value) => value / c32.baseline.cpuUsPerRequest;
   line(
-    '100k-row request (ms)',
-    fmt(results.rows100k.baselineMs),
-    fmt(results.rows100k.berthMs),
-    ratios.rows100k,
-    '<= 1.5',
+    'c=32 server CPU µs/req, off',
+    fmt(c32.baseline.cpuUsPerRequest, 0),
+    fmt(c32.berth.cpuUsPerRequest, 0),
+    cpuRatio(c32.berth.cpuUsPerRequest),
+    '(lower is better)',
   );
-  const errors = results.c32.baseline.errors + results.c32.berth.errors + results.c32.berthBatching.errors;
-  console.log(`errors during load: ${errors}`);
+  line(
+    'c=32 server CPU µs/req, on',
+    fmt(c32.baseline.cpuUsPerRequest, 0),
+    fmt(c32.berthBatching.cpuUsPerRequest, 0),
+    cpuRatio(c32.berthBatching.cpuUsPerRequest),
+    '(lower is better)',
+  );
+  console.log(
+    `median of per-round ratios: c=1 p50 ${fmt(roundRatios.c1p50, 2)}x, c=32 off ${fmt(roundRatios.c32, 2)}x, c=32 on ${fmt(roundRatios.c32Batching, 2)}x, 100k ${fmt(roundRatios.rows100k, 2)}x`,
+  );
+  console.log(`errors during load: ${c32.baseline.errors + c32.berth.errors + c32.berthBatching.errors}`);
 }
 cleanup();
 process.exit(0);

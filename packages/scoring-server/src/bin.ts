@@ -20,6 +20,7 @@ Options:
       --max-batch-size <rows>  dynamic batching: merge concurrent requests up to this many rows (default off)
       --max-batch-delay-ms <n> dynamic batching: how long a batch waits for more requests (default 2)
       --inline-budget-ms <n>   run predictions measured below this cost on the event loop (default 0.5; 0 = never)
+      --worker-body-bytes <n>  /invocations bodies this large are parsed and serialized in a worker (default 262144)
       --body-limit <bytes>     largest request body, 413 above (default 67108864 = 64 MiB)
       --model-name <name>      model name in /v2/models/{name} (default: model directory name)
       --model-version <v>      model version in /v2/models/{name}/versions/{v}
@@ -73,6 +74,7 @@ function parseCommandLine(argv: string[]) {
         'max-batch-delay-ms': { type: 'string' },
         'inline-budget-ms': { type: 'string' },
         'body-limit': { type: 'string' },
+        'worker-body-bytes': { type: 'string' },
         'model-name': { type: 'string' },
         'model-version': { type: 'string' },
         'allow-code': { type: 'boolean' },
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
     ...optional('maxBatchDelayMs', numberFlag(values['max-batch-delay-ms'], '--max-batch-delay-ms', 0)),
     ...optional('inlineBudgetMs', numberFlag(values['inline-budget-ms'], '--inline-budget-ms', 0)),
     ...optional('bodyLimitBytes', integerFlag(values['body-limit'], '--body-limit', 1)),
+    ...optional('workerBodyBytes', integerFlag(values['worker-body-bytes'], '--worker-body-bytes', 0)),
     ...(values['model-name'] ? { modelName: values['model-name'] } : {}),
     ...(values['model-version'] ? { modelVersion: values['model-version'] } : {}),
     allowCode: values['allow-code'] ?? false,

@@ -1,8 +1,8 @@
 import type { ModelInput, ModelOutput } from '@berth/model';
-import { type RunOutcome, rowCountOf } from './model-runner.js';
+import { type Cancellation, type RunOutcome, rowCountOf } from './model-runner.js';
 
 export interface BatchRunner {
-  run(input: ModelInput, params: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<RunOutcome>;
+  run(input: ModelInput, params: Record<string, unknown> | undefined, cancellation?: Cancellation): Promise<RunOutcome>;
 }
 
 export interface BatchHooks {
@@ -22,7 +22,7 @@ interface Pending {
 interface Queue {
   items: Pending[];
   rows: number;
-  timer: NodeJS.Timeout | undefined;
+  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 }
 
 /**
@@ -41,12 +41,16 @@ export class DynamicBatcher {
     private readonly maxDelayMs: number,
   ) {}
 
-  submit(input: ModelInput, params: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<RunOutcome> {
+  submit(
+    input: ModelInput,
+    params: Record<string, unknown> | undefined,
+    cancellation?: Cancellation,
+  ): Promise<RunOutcome> {
     const rows = rowCountOf(input);
     const key = rows >= this.maxRows ? undefined : batchKey(input, params);
     if (key === undefined) {
       this.hooks.onBatch?.(1, rows);
-      return this.runner.run(input, params, signal);
+      return this.runner.run(input, params, cancellation);
     }
     return new Promise<RunOutcome>((resolve, reject) => {
       let queue = this.queues.get(key);
@@ -58,7 +62,11 @@ export class DynamicBatcher {
         queue = { items: [], rows: 0, timer: undefined };
         this.queues.set(key, queue);
         const created = queue;
-        created.timer = setTimeout(() => this.flush(key, created), this.maxDelayMs);
+        // Delay 0: batch whatever arrives in the same event-loop turn (no added latency).
+        created.timer =
+          this.maxDelayMs <= 0
+            ? setImmediate(() => this.flush(key, created))
+            : setTimeout(() => this.flush(key, created), this.maxDelayMs);
       }
       queue.items.push({ input, params, rows, resolve, reject });
       queue.rows += rows;
@@ -68,7 +76,10 @@ export class DynamicBatcher {
 
   private flush(key: string, queue: Queue): void {
     if (this.queues.get(key) === queue) this.queues.delete(key);
-    if (queue.timer) clearTimeout(queue.timer);
+    if (queue.timer) {
+      clearTimeout(queue.timer as NodeJS.Timeout);
+      clearImmediate(queue.timer as NodeJS.Immediate);
+    }
     queue.timer = undefined;
     const items = queue.items;
     if (items.length === 0) return;

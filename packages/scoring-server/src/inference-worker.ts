@@ -5,8 +5,9 @@
  * `code` that decides the HTTP status.
  */
 import { workerData } from 'node:worker_threads';
-import { type LoadedModel, loadModel, type ModelInput } from '@berth/model';
-import type { WorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
+import { type LoadedModel, loadModel, type ModelInput, parseScoringRequest, predictionsToJSON } from '@berth/model';
+import { describeInput } from './input-description.js';
+import type { SerializedError, WorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
 
 const data = workerData as WorkerData;
 let modelPromise: Promise<LoadedModel> | undefined;
@@ -17,6 +18,7 @@ function model(): Promise<LoadedModel> {
 }
 
 export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
+  if (task.kind === 'score') return score(task.body, task.format);
   try {
     const loaded = await model();
     if (task.kind === 'ready' && task.input === undefined) return { ok: true, ms: 0 };
@@ -24,20 +26,40 @@ export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
     const output = await loaded.predict(task.input as ModelInput, task.params);
     return { ok: true, output, ms: performance.now() - start };
   } catch (error) {
-    const record = error as { code?: unknown; message?: unknown; stack?: unknown; name?: unknown };
-    const berth =
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[Symbol.for('berth.error')] === true;
-    return {
-      ok: false,
-      error: {
-        berth,
-        code: typeof record?.code === 'string' ? record.code : undefined,
-        message: typeof record?.message === 'string' ? record.message : String(error),
-        stack: typeof record?.stack === 'string' ? record.stack : undefined,
-        details: berth ? ((error as { details?: Record<string, unknown> }).details ?? undefined) : undefined,
-      },
-    };
+    return { ok: false, error: serialize(error) };
   }
+}
+
+async function score(body: string, format: 'json' | 'csv'): Promise<WorkerResult> {
+  let loaded: LoadedModel;
+  let request: ReturnType<typeof parseScoringRequest>;
+  try {
+    loaded = await model();
+    request = parseScoringRequest(body, format, loaded.signature);
+  } catch (error) {
+    return { ok: false, error: serialize(error), phase: 'parse' };
+  }
+  try {
+    const start = performance.now();
+    const output = await loaded.predict(request.input, request.params);
+    const ms = performance.now() - start;
+    return { ok: true, json: predictionsToJSON(output), ms };
+  } catch (error) {
+    return { ok: false, error: serialize(error), phase: 'predict', inputDescription: describeInput(request.input) };
+  }
+}
+
+function serialize(error: unknown): SerializedError {
+  const record = error as { code?: unknown; message?: unknown; stack?: unknown; name?: unknown };
+  const berth =
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[Symbol.for('berth.error')] === true;
+  return {
+    berth,
+    code: typeof record?.code === 'string' ? record.code : undefined,
+    message: typeof record?.message === 'string' ? record.message : String(error),
+    stack: typeof record?.stack === 'string' ? record.stack : undefined,
+    details: berth ? ((error as { details?: Record<string, unknown> }).details ?? undefined) : undefined,
+  };
 }

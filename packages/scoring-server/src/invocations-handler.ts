@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { negotiateContentType } from './content-type.js';
 import { type ErrorReply, parseErrorReply, predictErrorReply } from './scoring-errors.js';
-import { predictWithDeadline, type ServerContext } from './server-context.js';
+import { predictWithDeadline, type ServerContext, scoreWithDeadline } from './server-context.js';
 
 const ROUTE = '/invocations';
 const JSON_TYPE = 'application/json';
@@ -49,6 +49,7 @@ export function createInvocationsHandler(
     format: 'json' | 'csv',
   ) => {
     const slot = context.current();
+    if (slot.runner.prefersWorkerFor(body.length)) return scoreLarge(request, response, started, body, format);
     let parsed: ReturnType<typeof context.modelModule.parseScoringRequest>;
     try {
       parsed = context.modelModule.parseScoringRequest(body, format, slot.signature);
@@ -60,6 +61,27 @@ export function createInvocationsHandler(
       return finish(response, started, 200, JSON_TYPE, context.modelModule.predictionsToJSON(outcome.output));
     } catch (error) {
       const answer = predictErrorReply(error, parsed.input);
+      if (answer.status >= 500 && answer.status !== 504) {
+        context.logger.error({ err: error, url: request.url?.split('?')[0] }, 'prediction failed');
+      }
+      return sendError(response, started, answer);
+    }
+  };
+
+  const scoreLarge = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    started: number,
+    body: string,
+    format: 'json' | 'csv',
+  ) => {
+    try {
+      const outcome = await scoreWithDeadline(context, context.current(), body, format);
+      if (outcome.ok) return finish(response, started, 200, JSON_TYPE, outcome.json);
+      if (outcome.phase === 'parse') return sendError(response, started, parseErrorReply(outcome.error));
+      return sendError(response, started, predictErrorReply(outcome.error, outcome.inputDescription));
+    } catch (error) {
+      const answer = predictErrorReply(error, 'input');
       if (answer.status >= 500 && answer.status !== 504) {
         context.logger.error({ err: error, url: request.url?.split('?')[0] }, 'prediction failed');
       }

@@ -10,6 +10,10 @@ export interface RunOutcome {
   mode: 'inline' | 'worker';
 }
 
+export type ScoreOutcome =
+  | { ok: true; json: string; ms: number }
+  | { ok: false; error: Error; phase: 'parse' | 'predict'; inputDescription: string };
+
 export interface ModelRunnerOptions {
   /** Worker threads; 0 runs every prediction on the event loop. */
   workers: number;
@@ -20,6 +24,27 @@ export interface ModelRunnerOptions {
    * 0 sends everything to the pool.
    */
   inlineBudgetMs: number;
+  /** Request bodies at least this large are parsed, run and serialized in a worker. */
+  workerBodyBytes: number;
+}
+
+/** A cheap cancellation token; an AbortSignal is made from it only when work goes to a worker. */
+export class Cancellation {
+  private listener: (() => void) | undefined;
+  cancelled = false;
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.listener?.();
+  }
+
+  toSignal(): AbortSignal {
+    const controller = new AbortController();
+    if (this.cancelled) controller.abort();
+    else this.listener = () => controller.abort();
+    return controller.signal;
+  }
 }
 
 /** The pool failed (worker crashed, task aborted), as opposed to the model rejecting the input. */
@@ -122,7 +147,11 @@ export class ModelRunner {
     for (const result of results as WorkerResult[]) if (!result.ok) throw reviveError(result.error);
   }
 
-  async run(input: ModelInput, params: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<RunOutcome> {
+  async run(
+    input: ModelInput,
+    params: Record<string, unknown> | undefined,
+    cancellation?: Cancellation,
+  ): Promise<RunOutcome> {
     const rows = rowCountOf(input);
     if (this.shouldRunInline(rows)) {
       const start = performance.now();
@@ -130,7 +159,7 @@ export class ModelRunner {
       const ms = performance.now() - start;
       return { output, ms, mode: 'inline' };
     }
-    return this.runInWorker(input, params, rows, signal);
+    return this.runInWorker(input, params, rows, cancellation?.toSignal());
   }
 
   /**
@@ -173,6 +202,35 @@ export class ModelRunner {
     this.warmupRuns++;
     this.workerCost.record(rows, result.ms);
     return { output: result.output as ModelOutput, ms: result.ms, mode: 'worker' };
+  }
+
+  /** True when a whole request should be parsed, run and serialized in a worker. */
+  prefersWorkerFor(bodyBytes: number): boolean {
+    return this.pool !== undefined && bodyBytes >= this.options.workerBodyBytes;
+  }
+
+  /**
+   * A whole /invocations request in a worker: for large bodies, JSON parsing and serialization
+   * cost far more event-loop time than the model run, so they leave the event loop too.
+   */
+  async scoreInWorker(body: string, format: 'json' | 'csv', cancellation?: Cancellation): Promise<ScoreOutcome> {
+    const pool = this.pool as Piscina;
+    const signal = cancellation?.toSignal();
+    let result: WorkerResult;
+    try {
+      const task: WorkerTask = { kind: 'score', body, format };
+      result = (await pool.run(task, signal ? { signal } : {})) as WorkerResult;
+    } catch (error) {
+      if (signal?.aborted) throw new RunnerFailure('The prediction was cancelled', { cause: error });
+      throw new RunnerFailure(`The inference worker failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (result.ok) return { ok: true, json: result.json as string, ms: result.ms };
+    return {
+      ok: false,
+      error: reviveError(result.error),
+      phase: result.phase ?? 'predict',
+      inputDescription: result.inputDescription ?? 'input',
+    };
   }
 
   async close(): Promise<void> {

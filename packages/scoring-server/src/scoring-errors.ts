@@ -1,5 +1,6 @@
 import { BerthError } from '@berth/core';
 import type { ModelInput } from '@berth/model';
+import { describeInput } from './input-description.js';
 import { RunnerFailure } from './model-runner.js';
 
 /** MLflow's error JSON. */
@@ -45,22 +46,12 @@ export function parseErrorReply(error: unknown): ErrorReply {
   };
 }
 
-/** A short description of the input for "Failed to predict data '…'" (never the data itself). */
-export function describeInput(input: ModelInput): string {
-  if (input.kind === 'columns') {
-    return `${input.rowCount} rows x ${input.columns.length} columns [${input.columns.map((column) => column.name).join(', ')}]`;
-  }
-  return Object.entries(input.tensors)
-    .map(([name, tensor]) => `${name || '<unnamed>'}: ${tensor.dtype}[${tensor.shape.join(', ')}]`)
-    .join('; ');
-}
-
 /**
  * Errors from predict, with MLflow's rules: a BerthError keeps its code (schema errors are
  * INVALID_PARAMETER_VALUE → 400) and gets the "Failed to predict data" prefix; anything else the
  * model throws is a 400 BAD_REQUEST with a stack trace; a timeout is 504; a broken pool is 500.
  */
-export function predictErrorReply(error: unknown, input: ModelInput): ErrorReply {
+export function predictErrorReply(error: unknown, input: ModelInput | string): ErrorReply {
   if (error instanceof DeadlineExceeded) {
     return { status: 504, body: { error_code: 'DEADLINE_EXCEEDED', message: error.message } };
   }
@@ -76,7 +67,10 @@ export function predictErrorReply(error: unknown, input: ModelInput): ErrorReply
     }
     return {
       status: error.httpStatus,
-      body: { ...body, message: `Failed to predict data '${describeInput(input)}'. \nError: ${error.message}` },
+      body: {
+        ...body,
+        message: `Failed to predict data '${typeof input === 'string' ? input : describeInput(input)}'. \nError: ${error.message}`,
+      },
     };
   }
   return {

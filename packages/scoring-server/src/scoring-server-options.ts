@@ -8,6 +8,8 @@ export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_SECONDS = 60;
 export const DEFAULT_MAX_BATCH_DELAY_MS = 2;
 export const DEFAULT_INLINE_BUDGET_MS = 0.5;
+/** 256 KiB of JSON is a few thousand rows: parsing it alone takes about a millisecond. */
+export const DEFAULT_WORKER_BODY_BYTES = 256 * 1024;
 
 export interface ScoringServerOptions {
   /** Model URI or local model directory (anything `@berth/model`'s resolveModelUri takes). */
@@ -39,6 +41,8 @@ export interface ScoringServerOptions {
   modelVersion?: string;
   /** Predictions measured to cost at most this (ms) run inline instead of in a worker. 0 = never. Default 0.5. */
   inlineBudgetMs?: number;
+  /** /invocations bodies at least this large are parsed, run and serialized in a worker (with workers > 0). Default 256 KiB. */
+  workerBodyBytes?: number;
   /** Download cache for remote model URIs. */
   cacheDir?: string;
 }
@@ -59,6 +63,7 @@ const optionsSchema = z.object({
   modelName: z.string().min(1).optional(),
   modelVersion: z.string().min(1).optional(),
   inlineBudgetMs: z.number().min(0).default(DEFAULT_INLINE_BUDGET_MS),
+  workerBodyBytes: z.number().int().min(0).default(DEFAULT_WORKER_BODY_BYTES),
   cacheDir: z.string().optional(),
 });
 

@@ -62,6 +62,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     allowCode: resolved.allowCode,
     workers: resolved.workers,
     inlineBudgetMs: resolved.inlineBudgetMs,
+    workerBodyBytes: resolved.workerBodyBytes,
     maxBatchSize: resolved.maxBatchSize,
     maxBatchDelayMs: resolved.maxBatchDelayMs,
     cacheDir: resolved.cacheDir,

@@ -1,7 +1,7 @@
 import type { ModelInput } from '@berth/model';
 import type { Logger } from 'pino';
 import type { ServerMetrics } from './metrics.js';
-import type { RunOutcome } from './model-runner.js';
+import { Cancellation, type RunOutcome, type ScoreOutcome } from './model-runner.js';
 import { DeadlineExceeded } from './scoring-errors.js';
 import type { ServingModel } from './serving-model.js';
 
@@ -33,6 +33,8 @@ export interface ServerContext {
 /**
  * Runs one prediction on the current model under the request deadline. The model's lease lasts
  * until the run settles (even after a 504), so a swap never closes a pool under a running task.
+ * No AbortController per request (measurable on the hot path): the runner creates one only for
+ * work it sends to a worker, from this cheap cancellation.
  */
 export function predictWithDeadline(
   context: ServerContext,
@@ -40,22 +42,57 @@ export function predictWithDeadline(
   input: ModelInput,
   params: Record<string, unknown> | undefined,
 ): Promise<RunOutcome> {
-  const controller = new AbortController();
+  const cancellation = new Cancellation();
   slot.acquire();
-  const run = slot.predict(input, params, controller.signal);
-  run.then(
-    (outcome) => {
-      slot.release();
-      context.metrics.inferenceDuration.observe({ mode: outcome.mode }, outcome.ms / 1000);
-    },
-    () => slot.release(),
-  );
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
+  const run = slot.predict(input, params, cancellation);
+  return new Promise<RunOutcome>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cancellation.cancel();
       reject(new DeadlineExceeded(context.timeoutSeconds));
     }, context.timeoutSeconds * 1000);
+    run.then(
+      (outcome) => {
+        clearTimeout(timer);
+        slot.release();
+        context.metrics.inferenceDuration.observe({ mode: outcome.mode }, outcome.ms / 1000);
+        resolve(outcome);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        slot.release();
+        reject(error);
+      },
+    );
   });
-  return Promise.race([run, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** A whole request scored in a worker (large bodies), under the deadline and the model lease. */
+export function scoreWithDeadline(
+  context: ServerContext,
+  slot: ServingModel,
+  body: string,
+  format: 'json' | 'csv',
+): Promise<ScoreOutcome> {
+  const cancellation = new Cancellation();
+  slot.acquire();
+  const run = slot.runner.scoreInWorker(body, format, cancellation);
+  return new Promise<ScoreOutcome>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cancellation.cancel();
+      reject(new DeadlineExceeded(context.timeoutSeconds));
+    }, context.timeoutSeconds * 1000);
+    run.then(
+      (outcome) => {
+        clearTimeout(timer);
+        slot.release();
+        if (outcome.ok) context.metrics.inferenceDuration.observe({ mode: 'worker' }, outcome.ms / 1000);
+        resolve(outcome);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        slot.release();
+        reject(error);
+      },
+    );
+  });
 }

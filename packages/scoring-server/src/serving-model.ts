@@ -2,13 +2,14 @@ import type { LoadedModel, ModelInput, ModelSignature } from '@berth/model';
 import type { Logger } from 'pino';
 import { DynamicBatcher } from './dynamic-batcher.js';
 import type { ServerMetrics } from './metrics.js';
-import { ModelRunner, type RunOutcome, rowCountOf } from './model-runner.js';
+import { type Cancellation, ModelRunner, type RunOutcome, rowCountOf } from './model-runner.js';
 
 export interface ServingModelOptions {
   flavor?: string | undefined;
   allowCode: boolean;
   workers: number;
   inlineBudgetMs: number;
+  workerBodyBytes: number;
   maxBatchSize: number;
   maxBatchDelayMs: number;
   cacheDir?: string | undefined;
@@ -83,6 +84,7 @@ export class ServingModel {
         workers: options.workers,
         allowCode: options.allowCode,
         inlineBudgetMs: options.inlineBudgetMs,
+        workerBodyBytes: options.workerBodyBytes,
       });
       await runner.warmWorkers();
       const example = await model.servingInputExample();
@@ -116,10 +118,14 @@ export class ServingModel {
     return this.leases;
   }
 
-  predict(input: ModelInput, params: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<RunOutcome> {
-    if (this.batcher) return this.batcher.submit(input, params, signal);
+  predict(
+    input: ModelInput,
+    params: Record<string, unknown> | undefined,
+    cancellation?: Cancellation,
+  ): Promise<RunOutcome> {
+    if (this.batcher) return this.batcher.submit(input, params, cancellation);
     this.recordBatch(1, rowCountOf(input));
-    return this.runner.run(input, params, signal);
+    return this.runner.run(input, params, cancellation);
   }
 
   private recordBatch(requests: number, rows: number): void {

@@ -9,7 +9,9 @@ export interface WorkerData {
 
 export type WorkerTask =
   | { kind: 'ready'; input?: ModelInput; params?: Record<string, unknown> | undefined }
-  | { kind: 'predict'; input: ModelInput; params?: Record<string, unknown> | undefined };
+  | { kind: 'predict'; input: ModelInput; params?: Record<string, unknown> | undefined }
+  /** A whole /invocations request: parse, predict and serialize off the event loop. */
+  | { kind: 'score'; body: string; format: 'json' | 'csv' };
 
 export interface SerializedError {
   berth: boolean;
@@ -19,4 +21,6 @@ export interface SerializedError {
   details?: Record<string, unknown> | undefined;
 }
 
-export type WorkerResult = { ok: true; output?: ModelOutput; ms: number } | { ok: false; error: SerializedError };
+export type WorkerResult =
+  | { ok: true; output?: ModelOutput; json?: string; ms: number }
+  | { ok: false; error: SerializedError; phase?: 'parse' | 'predict'; inputDescription?: string };

@@ -82,6 +82,32 @@ describe('timeouts and limits', () => {
   }, 30_000);
 });
 
+describe('large bodies in a worker', () => {
+  it('parses, predicts and serializes in a worker with the same answers and errors as inline', async () => {
+    const inWorker = await startScoringServer({ modelUri: irisModel, workers: 1, workerBodyBytes: 1, logger: false });
+    const inline = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false });
+    try {
+      const bodies = [irisSplit(), '{', JSON.stringify({ dataframe_split: { columns: ['a'], data: [['x']] } }), ''];
+      for (const body of bodies) {
+        for (const format of ['application/json', 'text/csv']) {
+          const [worker, local] = await Promise.all(
+            [inWorker, inline].map((server) => postJson(`${server.url}/invocations`, body, format)),
+          );
+          expect(worker?.status, `${format} ${body}`).toBe(local?.status);
+          expect(worker?.json?.error_code).toBe(local?.json?.error_code);
+          if (local?.status === 200) expect(worker?.json).toEqual(local.json);
+          else expect(typeof worker?.json?.message).toBe('string');
+        }
+      }
+      const metrics = await (await fetch(`${inWorker.url}/metrics`)).text();
+      expect(metrics).toMatch(/berth_inference_duration_seconds_count\{mode="worker"\} [1-9]/);
+    } finally {
+      await inWorker.close();
+      await inline.close();
+    }
+  }, 30_000);
+});
+
 describe('metrics', () => {
   it('exposes request, latency, inference, batch, load and process metrics', async () => {
     const server = await startScoringServer({ modelUri: irisModel, workers: 1, maxBatchSize: 8, logger: false });
