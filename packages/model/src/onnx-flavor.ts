@@ -242,6 +242,17 @@ function columnTensor(column: Column, rowCount: number, rank: number | undefined
 
 const ORT_FLOAT_TYPES = new Set(['float32', 'float64']);
 
+const INTEGER_RANGES: Record<string, [number, number]> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  int64: [-(2 ** 63), 2 ** 63],
+  uint64: [0, 2 ** 64],
+};
+
 /**
  * MLflow casts float64 feeds for `tensor(float)` inputs to float32 (JSON numbers are float64).
  * Berth also feeds integer data to float inputs, since JSON cannot say `5.0` (see README).
@@ -255,6 +266,19 @@ function castForInput(tensor: Tensor, type: string): Tensor {
     const data = type === 'float32' ? new Float32Array(tensor.data.length) : new Float64Array(tensor.data.length);
     for (let index = 0; index < data.length; index++) data[index] = Number(tensor.data[index]);
     return { dtype: type as DType, shape: tensor.shape, data };
+  }
+  const range = INTEGER_RANGES[type];
+  if (range !== undefined && isIntegerTyped(tensor.data)) {
+    // JSON integers arrive as int64; feed int32/int16/… inputs when every value fits (no silent wrap).
+    const values = Array.from(tensor.data as ArrayLike<number | bigint>, Number);
+    if (values.every((value) => value >= range[0] && value <= range[1])) {
+      const data = allocate(type as DType, values.length) as TypedArray;
+      const big = type === 'int64' || type === 'uint64';
+      values.forEach((value, index) => {
+        data[index] = (big ? BigInt(value) : value) as never;
+      });
+      return { dtype: type as DType, shape: tensor.shape, data };
+    }
   }
   if (type === 'string' && (tensor.dtype === 'object' || tensor.dtype === 'string')) {
     return { dtype: 'string', shape: tensor.shape, data: Array.from(tensor.data as unknown[], (item) => String(item)) };

@@ -7,12 +7,12 @@
 import { type DType, type ModelOutput, readElement, type Tensor, type TypedArray } from './model-data.js';
 
 function scalarJSON(value: unknown, dtype: DType): string {
+  if (dtype === 'bool') return value ? 'true' : 'false';
   if (typeof value === 'number') {
     // NaN/Infinity are not JSON; MLflow's encoder writes NaN, which strict parsers reject. Use null.
     return Number.isFinite(value) ? String(value) : 'null';
   }
   if (typeof value === 'bigint') return value.toString();
-  if (dtype === 'bool') return value ? 'true' : 'false';
   return JSON.stringify(value, jsonReplacer) ?? 'null';
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BerthError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { loadMLmodel, loadModel, parseScoringRequest, predictionsToJSON, saveModel } from '../src/index.js';
+import { ELEM, unaryModel } from './onnx-writer.js';
 import { exampleModel } from './paths.js';
 import { tempDir } from './temp-dir.js';
 
@@ -213,3 +214,30 @@ async function copyWithoutSignature(source: string): Promise<string> {
   expect(metadata.signature).toBeUndefined();
   return directory;
 }
+
+describe('feeding JSON data to typed ONNX inputs', () => {
+  it.each([
+    ['int32', ELEM.int32, '{"inputs": [1, -2, 3]}', [1, -2, 3]],
+    ['int64', ELEM.int64, '{"inputs": [1, -2, 3]}', [1, -2, 3]],
+    ['double', ELEM.double, '{"inputs": [1, 2.5]}', [1, 2.5]],
+    ['bool', ELEM.bool, '{"inputs": [true, false]}', [true, false]],
+    ['string', ELEM.string, '{"inputs": ["a", "b"]}', ['a', 'b']],
+  ] as const)('an %s input takes JSON values (Identity round trip)', async (_name, elem, body, expected) => {
+    const directory = path.join(await tempDir(), 'model');
+    await saveModel(directory, { onnxModel: unaryModel('Identity', elem) });
+    const model = await loadModel(directory);
+    const answer = JSON.parse(predictionsToJSON(await model.predict(parseScoringRequest(body, 'json').input)));
+    expect(answer).toEqual({ predictions: { y: expected } });
+    await model.close();
+  });
+
+  it('integers that do not fit an int32 input are refused, not wrapped', async () => {
+    const directory = path.join(await tempDir(), 'model');
+    await saveModel(directory, { onnxModel: unaryModel('Identity', ELEM.int32) });
+    const model = await loadModel(directory);
+    const error = await rejection(model.predict(parseScoringRequest('{"inputs": [4294967296]}', 'json').input));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(String(error.toJSON().stack_trace)).toContain('Unexpected input data type');
+    await model.close();
+  });
+});
