@@ -118,6 +118,39 @@ describe('berth-scoring-server bin', () => {
     expect(await server.exited).toBe(0);
   }, 40_000);
 
+  it('--processes 2 serves one port from two processes and stops both on SIGTERM', async () => {
+    const readyFile = path.join(scratch.path, 'cluster-ready.json');
+    const server = run([
+      '--model-uri',
+      irisModel,
+      '--port',
+      '0',
+      '--workers',
+      '0',
+      '--processes',
+      '2',
+      '--ready-file',
+      readyFile,
+    ]);
+    const ready = await waitForFile(readyFile, 40_000);
+    expect(ready.pid).toBe(server.child.pid);
+    for (let index = 0; index < 8; index++) {
+      // A fresh connection per request: the primary hands connections out round-robin.
+      const response = await fetch(`${ready.url}/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: Buffer.from(irisSplit()),
+      });
+      expect(response.status).toBe(200);
+      expect(JSON.parse(await response.text()).predictions).toHaveLength(3);
+    }
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const unknown = run(['--model-uri', irisModel, '--processes', '2'], { BERTH_CONTROL_TOKEN: 'x'.repeat(20) });
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.output().stderr).toContain('cannot be combined with BERTH_CONTROL_TOKEN');
+  }, 60_000);
+
   it('BERTH_CONTROL_TOKEN enables the control routes and never appears in the logs', async () => {
     const token = 'bin-secret-token-0123456789';
     const readyFile = path.join(scratch.path, 'control-ready.json');
