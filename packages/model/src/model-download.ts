@@ -13,7 +13,7 @@ import { checkArchiveEntry, extractTarGz, findModelRoot } from './archive-extrac
 import { missingMLmodelError, parseMLmodel } from './mlmodel.js';
 import { localPathOf, unknownSchemeError, uriScheme } from './model-uri.js';
 import { externalDataLocations } from './onnx-external-data.js';
-import { type ArtifactFile, fetchTracking, TrackingClient, trackingUri } from './tracking-client.js';
+import { type ArtifactFile, fetchTracking, trackingStore, trackingUri } from './tracking-client.js';
 
 const MARKER = '.berth-download.json';
 const ARCHIVE = /\.(tar\.gz|tgz)$/i;
@@ -142,7 +142,7 @@ export async function downloadModel(uri: string, scheme: string, cacheDir = defa
   if (scheme === 'models') return downloadRegisteredModel(uri, cacheDir);
   if (scheme === 'runs') {
     const { runId, artifactPath } = parseRunsUri(uri);
-    const client = new TrackingClient();
+    const client = await trackingStore();
     const identity = `${client.baseUri}|runs:/${runId}/${artifactPath}`;
     return cached(cacheDir, identity, uri, async (directory) => {
       const artifactRoot = await client.runArtifactUri(runId);
@@ -154,7 +154,7 @@ export async function downloadModel(uri: string, scheme: string, cacheDir = defa
 
 async function downloadRegisteredModel(uri: string, cacheDir: string): Promise<string> {
   const parsed = parseModelsUri(uri);
-  const client = new TrackingClient();
+  const client = await trackingStore();
   if (parsed.kind === 'id') {
     const identity = `${client.baseUri}|logged-model:${parsed.modelId}`;
     return cached(cacheDir, identity, uri, async (directory) => {

@@ -3,6 +3,9 @@
  * `MLFLOW_TRACKING_URI` (http/https), `MLFLOW_TRACKING_TOKEN` (bearer) or
  * `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD` (basic). MLflow's error JSON keeps its code.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BerthError } from '@berth/core';
 
 export interface ModelVersion {
@@ -114,7 +117,40 @@ async function responseError(url: string, response: Response): Promise<BerthErro
   );
 }
 
-export class TrackingClient {
+/** What model URIs need from a tracking store (REST server or local file store). */
+export interface Tracking {
+  readonly baseUri: string;
+  runArtifactUri(runId: string): Promise<string>;
+  latestVersion(name: string, stage?: string): Promise<ModelVersion>;
+  modelVersion(name: string, version: string): Promise<ModelVersion>;
+  versionByAlias(name: string, alias: string): Promise<ModelVersion>;
+  downloadUri(name: string, version: string): Promise<string>;
+  loggedModelArtifactUri(modelId: string): Promise<string>;
+}
+
+/**
+ * The tracking store for runs:/ and models:/ URIs: the REST API for an http(s) MLFLOW_TRACKING_URI;
+ * MLflow's file store for `file:`/path URIs, or `./mlruns` when the variable is unset (MLflow's default).
+ */
+export async function trackingStore(env: NodeJS.ProcessEnv = process.env): Promise<Tracking> {
+  const uri = env.MLFLOW_TRACKING_URI;
+  if (uri && /^https?:\/\//i.test(uri)) return new TrackingClient(trackingUri(env));
+  const root = fileStoreRoot(uri);
+  if (await stat(root).catch(() => undefined)) {
+    const { FileTrackingStore } = await import('./file-tracking-store.js');
+    return new FileTrackingStore(root);
+  }
+  return new TrackingClient(trackingUri(env));
+}
+
+function fileStoreRoot(uri: string | undefined): string {
+  if (!uri) return path.resolve('mlruns');
+  if (uri.startsWith('file://')) return fileURLToPath(uri);
+  if (uri.startsWith('file:')) return path.resolve(uri.slice('file:'.length));
+  return path.resolve(uri);
+}
+
+export class TrackingClient implements Tracking {
   constructor(readonly baseUri: string = trackingUri()) {}
 
   private async getJson<T>(route: string, query: Record<string, string>): Promise<T> {

@@ -368,3 +368,39 @@ describe('the download cache lives under BERTH_HOME by default', () => {
     expect(directory.startsWith(path.join(home, 'cache', 'models'))).toBe(true);
   });
 });
+
+describe("runs:/ and models:/ against MLflow's local file store", () => {
+  it('reads run and registry meta.yaml files under MLFLOW_TRACKING_URI=file:…', async () => {
+    const root = await tempDir('berth-mlruns-');
+    const runDir = path.join(root, '0', 'abc123');
+    await cp(exampleModel('iris'), path.join(runDir, 'artifacts', 'model'), { recursive: true });
+    await writeFile(
+      path.join(runDir, 'meta.yaml'),
+      `artifact_uri: file://${path.join(runDir, 'artifacts')}\nrun_id: abc123\n`,
+    );
+    const versionDir = path.join(root, 'models', 'iris', 'version-3');
+    await mkdir(versionDir, { recursive: true });
+    await writeFile(
+      path.join(versionDir, 'meta.yaml'),
+      `version: 3\ncurrent_stage: Staging\nsource: file://${path.join(runDir, 'artifacts', 'model')}\n`,
+    );
+    await mkdir(path.join(root, 'models', 'iris', 'aliases'), { recursive: true });
+    await writeFile(path.join(root, 'models', 'iris', 'aliases', 'champion'), '3');
+    process.env.MLFLOW_TRACKING_URI = `file://${root}`;
+    const cacheDir = await tempDir();
+    expect(await irisLabels(await resolveModelUri('runs:/abc123/model', { cacheDir }))).toEqual([0, 1, 2, 2]);
+    for (const uri of ['models:/iris/3', 'models:/iris/staging', 'models:/iris/latest', 'models:/iris@champion']) {
+      const directory = await resolveModelUri(uri, { cacheDir });
+      expect(parseYaml(await readFile(path.join(directory, 'registered_model_meta'), 'utf8'))).toEqual({
+        model_name: 'iris',
+        model_version: '3',
+      });
+    }
+    expect((await rejection(resolveModelUri('models:/iris/Production', { cacheDir }))).message).toBe(
+      "No versions of model with name 'iris' and stage 'Production' found",
+    );
+    expect((await rejection(resolveModelUri('runs:/missing/model', { cacheDir }))).code).toBe(
+      'RESOURCE_DOES_NOT_EXIST',
+    );
+  });
+});
