@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   BaseDeploymentClient,
   BerthError,
@@ -52,6 +53,28 @@ export interface LocalPredictOptions extends PredictOptions {
 }
 
 export type DeploymentHealth = 'ready' | 'starting' | 'unhealthy' | 'crashed';
+
+/** A local model directory started before its validation finished (the two run in parallel). */
+interface EarlyLaunch {
+  directory: string;
+  flavor: string | undefined;
+  inspection: Promise<InspectedModel>;
+}
+
+const INSPECTION_FAILED = Symbol('inspection failed');
+
+/** A model URI that names an existing local model directory (a path or file: URI), made absolute. */
+function localModelDirectory(modelUri: string): string | undefined {
+  let path: string | undefined;
+  if (modelUri.startsWith('file:')) {
+    try {
+      path = fileURLToPath(modelUri);
+    } catch {
+      return undefined;
+    }
+  } else if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(modelUri)) path = resolve(modelUri);
+  return path !== undefined && existsSync(join(path, 'MLmodel')) ? path : undefined;
+}
 
 interface Generation {
   instanceId: string;
@@ -146,13 +169,16 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       });
     }
     const host = checkHost(config, (message) => process.stderr.write(`${message}\n`));
-    const model = await this.inspect(modelUri, options.flavor);
     const store = await this.store();
+    // A local model directory starts serving while @berth/model validates it (its import alone
+    // costs a few hundred ms); a remote URI must be resolved first.
+    const local = localModelDirectory(modelUri);
+    const resolved = local === undefined ? await this.inspect(modelUri, options.flavor) : undefined;
     const record: Omit<DeploymentRecord, 'createdAt' | 'updatedAt'> = {
       name,
-      flavor: model.flavor,
+      flavor: resolved?.flavor ?? options.flavor ?? '',
       modelUri,
-      modelDirectory: model.directory,
+      modelDirectory: resolved?.directory ?? (local as string),
       config: processConfig(config),
       version: 1,
       state: 'starting',
@@ -170,7 +196,16 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     };
     store.insertDeployment(record, 'created');
     try {
-      const generation = await this.startDeploymentGeneration(store, record, model, config, {
+      let launch: InspectedModel | EarlyLaunch;
+      if (resolved) launch = resolved;
+      else {
+        const inspection = this.inspect(modelUri, options.flavor).then((model) => {
+          store.setModel(name, 1, model.directory, model.flavor);
+          return model;
+        });
+        launch = { directory: local as string, flavor: options.flavor, inspection };
+      }
+      const generation = await this.startDeploymentGeneration(store, record, launch, config, {
         instanceId: record.instanceId,
         failFast: true,
         owned: true,
@@ -358,7 +393,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
   private async startDeploymentGeneration(
     store: StateStore,
     record: Pick<DeploymentRecord, 'name' | 'host' | 'port' | 'controlToken' | 'logFile' | 'config'>,
-    model: InspectedModel,
+    model: InspectedModel | EarlyLaunch,
     config: LocalConfig,
     options: { instanceId: string; failFast: boolean; owned: boolean; readinessMs?: number; reusePort?: boolean },
   ): Promise<Generation> {
@@ -396,12 +431,21 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     });
     if (options.owned) store.patchDeployment(record.name, { supervisorPid }, options.instanceId);
     try {
-      const ready = await this.waitForReady(readyFile, supervisorPid, readinessMs, record.name);
-      await this.verifyServing(ready.url, model);
+      const [ready, checked] = await Promise.all([
+        this.waitForReady(readyFile, supervisorPid, readinessMs, record.name),
+        'inspection' in model
+          ? model.inspection.catch((error: unknown) => {
+              // A model that fails validation is the error to report, not the server's reaction to it.
+              throw Object.assign(error as object, { [INSPECTION_FAILED]: true });
+            })
+          : model,
+      ]);
+      await this.verifyServing(ready.url, checked);
       return { instanceId: options.instanceId, supervisorPid, serverPid: ready.pid, port: ready.port, url: ready.url };
     } catch (error) {
       await stopGroup(supervisorPid, 2_000);
       rmSync(readyFile, { force: true });
+      if ((error as Record<symbol, unknown>)[INSPECTION_FAILED]) throw error;
       const tail = await logTail(record.logFile, offset);
       const message = BerthError.isInstance(error) || error instanceof Error ? error.message : String(error);
       throw new BerthError(
@@ -551,9 +595,14 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     await this.reloadRouters(store, name);
   }
 
-  async listDeployments(_options: EndpointOption = {}): Promise<Deployment[]> {
+  async listDeployments(options: EndpointOption = {}): Promise<Deployment[]> {
     const store = await this.store();
-    const records = store.listDeployments();
+    let records = store.listDeployments();
+    if (options.endpoint !== undefined) {
+      const endpoint = store.getEndpoint(options.endpoint);
+      if (!endpoint) throw endpointMissing(options.endpoint);
+      records = records.filter((record) => Object.hasOwn(endpoint.traffic, record.name));
+    }
     return Promise.all(
       records.map(async (record) => this.describe(await this.ensureRunning(store, record, false), false)),
     );

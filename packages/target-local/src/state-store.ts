@@ -443,6 +443,20 @@ export class StateStore {
     });
   }
 
+  /** Records the validated model directory and flavor of a version that is also the current one. */
+  setModel(name: string, version: number, modelDirectory: string, flavor: string): void {
+    this.transaction(() => {
+      this.db
+        .prepare('UPDATE versions SET model_directory = ?, flavor = ? WHERE deployment = ? AND version = ?')
+        .run(modelDirectory, flavor, name, version);
+      this.db
+        .prepare(
+          'UPDATE deployments SET model_directory = ?, flavor = ?, updated_at = ? WHERE name = ? AND version = ?',
+        )
+        .run(modelDirectory, flavor, Date.now(), name, version);
+    });
+  }
+
   getVersion(name: string, version: number): VersionRecord | undefined {
     const row = this.db.prepare('SELECT * FROM versions WHERE deployment = ? AND version = ?').get(name, version) as
       | Row

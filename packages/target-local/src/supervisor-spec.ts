@@ -23,7 +23,8 @@ export interface SupervisorSpec {
   server?: {
     bin: string;
     modelDirectory: string;
-    flavor: string;
+    /** Unset: the server picks the model's servable flavor. */
+    flavor?: string;
     workers?: number;
     timeout?: number;
     maxBatchSize?: number;

@@ -53,8 +53,6 @@ function childCommand(): string[] {
     server.bin,
     '--model-uri',
     server.modelDirectory,
-    '--flavor',
-    server.flavor,
     '--host',
     spec.host,
     '--port',
@@ -62,6 +60,7 @@ function childCommand(): string[] {
     '--ready-file',
     spec.readyFile,
   ];
+  if (server.flavor) args.push('--flavor', server.flavor);
   if (server.workers !== undefined) args.push('--workers', String(server.workers));
   if (server.timeout !== undefined) args.push('--timeout', String(server.timeout));
   if (server.maxBatchSize !== undefined) args.push('--max-batch-size', String(server.maxBatchSize));
@@ -76,7 +75,7 @@ async function refreshModelFromState(): Promise<void> {
   const row = (await state()).getDeployment(spec.name);
   if (row && row.instanceId === spec.instanceId) {
     spec.server.modelDirectory = row.modelDirectory;
-    spec.server.flavor = row.flavor;
+    spec.server.flavor = row.flavor || undefined;
   }
 }
 
