@@ -14,6 +14,8 @@ export interface ServerMetrics {
   readonly modelLoadSeconds: Gauge<'flavor'>;
   readonly inFlight: Gauge;
   readonly swaps: Counter<'result'>;
+  /** inferenceDuration through label-bound children (no label hashing per request). */
+  observeInference(mode: 'inline' | 'worker', seconds: number): void;
 }
 
 const latencyBuckets = [
@@ -25,7 +27,18 @@ export async function createServerMetrics(): Promise<ServerMetrics> {
   const registry = new prom.Registry();
   prom.collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const inferenceDuration = new prom.Histogram({
+    name: 'berth_inference_duration_seconds',
+    help: 'Time in model.predict per model run; mode "inline" is the wall time of the call on the event loop (queueing included), "worker" the time inside the worker.',
+    labelNames: ['mode'] as const,
+    buckets: latencyBuckets,
+    registers,
+  });
+  const inline = inferenceDuration.labels({ mode: 'inline' });
+  const worker = inferenceDuration.labels({ mode: 'worker' });
   return {
+    observeInference: (mode, seconds) => (mode === 'inline' ? inline : worker).observe(seconds),
+    inferenceDuration,
     registry,
     requests: new prom.Counter({
       name: 'berth_http_requests_total',
@@ -37,13 +50,6 @@ export async function createServerMetrics(): Promise<ServerMetrics> {
       name: 'berth_http_request_duration_seconds',
       help: 'Time from receiving a request to sending its response, by route template.',
       labelNames: ['route', 'method'] as const,
-      buckets: latencyBuckets,
-      registers,
-    }),
-    inferenceDuration: new prom.Histogram({
-      name: 'berth_inference_duration_seconds',
-      help: 'Time spent in model.predict per model run; mode is "inline" (event loop) or "worker" (thread pool).',
-      labelNames: ['mode'] as const,
       buckets: latencyBuckets,
       registers,
     }),

@@ -54,7 +54,7 @@ export function predictWithDeadline(
       (outcome) => {
         clearTimeout(timer);
         slot.release();
-        context.metrics.inferenceDuration.observe({ mode: outcome.mode }, outcome.ms / 1000);
+        context.metrics.observeInference(outcome.mode, outcome.ms / 1000);
         resolve(outcome);
       },
       (error: unknown) => {
@@ -85,7 +85,7 @@ export function scoreWithDeadline(
       (outcome) => {
         clearTimeout(timer);
         slot.release();
-        if (outcome.ok) context.metrics.inferenceDuration.observe({ mode: 'worker' }, outcome.ms / 1000);
+        if (outcome.ok) context.metrics.observeInference('worker', outcome.ms / 1000);
         resolve(outcome);
       },
       (error: unknown) => {
