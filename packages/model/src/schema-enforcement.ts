@@ -384,6 +384,14 @@ function enforceTensorSchema(input: ModelInput, schema: Extract<Schema, { kind: 
       return { kind: 'tensors', tensors: { [UNNAMED_TENSOR]: enforceTensor(matrix, spec) } };
     }
     const byName = new Map(input.columns.map((column) => [column.name, column]));
+    const lone = schema.specs.length === 1 ? (schema.specs[0] as TensorSpec) : undefined;
+    if (lone !== undefined && !byName.has(lone.name as string) && lone.shape.length === 2) {
+      // Berth extension: a frame without the one named 2-D tensor's column (CSV, unnamed split) is that tensor.
+      return {
+        kind: 'tensors',
+        tensors: { [lone.name as string]: enforceTensor(frameToMatrix(input.columns, input.rowCount), lone) },
+      };
+    }
     const missing = schema.specs.filter((spec) => !byName.has(spec.name as string)).map((spec) => spec.name as string);
     if (missing.length > 0) throw new SchemaViolation(`Model is missing inputs ${pythonList(missing)}.`);
     const tensors: Record<string, Tensor> = {};

@@ -103,3 +103,23 @@ describe('iris-zipmap example (skl2onnx layout: LinearClassifier + ZipMap)', () 
     }
   });
 });
+
+describe('iris-tensor fed frames', () => {
+  it('a 4-column CSV or unnamed dataframe_split feeds the single (-1, 4) tensor', async () => {
+    const model = await loadModel(exampleModel('iris-tensor'));
+    try {
+      for (const [format, body] of [
+        ['csv', 'a,b,c,d\n5.1,3.5,1.4,0.2\n6.9,3.2,5.7,2.3\n'],
+        ['json', '{"dataframe_split": {"data": [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]}}'],
+      ] as const) {
+        const { input } = parseScoringRequest(body, format, model.signature);
+        const rows = JSON.parse(predictionsToJSON(await model.predict(input))).predictions as Array<{ label: number }>;
+        expect(rows.map((row) => row.label)).toEqual([0, 2]);
+      }
+      const { input } = parseScoringRequest('a,b,c\n1,2,3\n', 'csv', model.signature);
+      await expect(model.predict(input)).rejects.toThrow('Shape of input (1, 3) does not match expected shape (-1, 4)');
+    } finally {
+      await model.close();
+    }
+  });
+});
