@@ -123,3 +123,27 @@ describe('iris-tensor fed frames', () => {
     }
   });
 });
+
+describe('servingInputExample for models saved before serving_input_example.json existed', () => {
+  it('builds the request from input_example.json (dataframe → dataframe_split, ndarray → inputs)', async () => {
+    const { cp, rm, writeFile } = await import('node:fs/promises');
+    const { tempDir } = await import('./temp-dir.js');
+    for (const [name, key] of [
+      ['iris', 'dataframe_split'],
+      ['iris-tensor', 'inputs'],
+    ] as const) {
+      const directory = path.join(await tempDir(), name);
+      await cp(exampleModel(name), directory, { recursive: true });
+      await rm(path.join(directory, 'serving_input_example.json'));
+      const mlmodel = await readFile(path.join(directory, 'MLmodel'), 'utf8');
+      await writeFile(path.join(directory, 'MLmodel'), mlmodel.replace(/ {2}serving_input_path: .*\n/, ''));
+      const model = await loadModel(directory);
+      expect(model.metadata.savedInputExampleInfo?.servingInputPath).toBeUndefined();
+      const body = JSON.parse((await model.servingInputExample()) as string) as Record<string, unknown>;
+      expect(Object.keys(body)).toEqual([key]);
+      const { input } = parseScoringRequest(JSON.stringify(body), 'json', model.signature);
+      await expect(model.predict(input)).resolves.toMatchObject({ kind: 'tensors' });
+      await model.close();
+    }
+  });
+});
