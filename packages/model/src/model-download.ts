@@ -4,9 +4,12 @@
  * crashed or concurrent download never leaves a half-written model behind.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { BerthError } from '@berth/core';
 import { stringify } from 'yaml';
 import { checkArchiveEntry, extractTarGz, findModelRoot } from './archive-extraction.js';
@@ -16,6 +19,7 @@ import { externalDataLocations } from './onnx-external-data.js';
 import { type ArtifactFile, fetchTracking, trackingStore, trackingUri } from './tracking-client.js';
 
 const MARKER = '.berth-download.json';
+const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
 const ARCHIVE = /\.(tar\.gz|tgz)$/i;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -278,15 +282,27 @@ function safeTarget(directory: string, relative: string): string {
 
 async function downloadFile(url: string, directory: string, relative: string): Promise<void> {
   const target = safeTarget(directory, relative);
-  const response = await fetchTracking(url);
+  const response = await fetchTracking(url, {}, DOWNLOAD_TIMEOUT_MS);
   await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, new Uint8Array(await response.arrayBuffer()));
+  await streamToFile(response, target);
+}
+
+/** Streams a response body to disk (model files can be large). */
+async function streamToFile(response: Response, target: string): Promise<void> {
+  if (response.body === null) {
+    await writeFile(target, new Uint8Array(await response.arrayBuffer()));
+    return;
+  }
+  await pipeline(
+    Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+    createWriteStream(target),
+  );
 }
 
 async function downloadArchive(url: string, directory: string): Promise<void> {
-  const response = await fetchTracking(url);
+  const response = await fetchTracking(url, {}, DOWNLOAD_TIMEOUT_MS);
   const archive = path.join(directory, '..', `${path.basename(directory)}.archive.tar.gz`);
-  await writeFile(archive, new Uint8Array(await response.arrayBuffer()));
+  await streamToFile(response, archive);
   try {
     await extractTarGz(archive, directory);
   } finally {

@@ -48,8 +48,16 @@ export function trackingUri(env: NodeJS.ProcessEnv = process.env): string {
   return uri.replace(/\/+$/, '');
 }
 
-/** GET/POST with a few retries on 429/5xx and network errors; MLflow error JSON → BerthError. */
-export async function fetchTracking(url: string, init: RequestInit = {}, attempts = 3): Promise<Response> {
+/**
+ * GET/POST with a few retries on 429/5xx and network errors; MLflow error JSON → BerthError.
+ * `timeoutMs` covers reading the body too, so file downloads pass a long one.
+ */
+export async function fetchTracking(
+  url: string,
+  init: RequestInit = {},
+  timeoutMs = 120_000,
+  attempts = 3,
+): Promise<Response> {
   let lastError: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
@@ -57,7 +65,7 @@ export async function fetchTracking(url: string, init: RequestInit = {}, attempt
       const response = await fetch(url, {
         ...init,
         headers: { ...trackingAuthHeaders(), ...(init.headers as Record<string, string> | undefined) },
-        signal: AbortSignal.timeout(120_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       if (response.ok) return response;
       if (RETRYABLE.has(response.status) && attempt < attempts - 1) {
