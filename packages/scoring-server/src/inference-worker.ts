@@ -6,6 +6,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { type LoadedModel, loadModel, type ModelInput, parseScoringRequest, predictionsToJSON } from '@berth/model';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { describeInput } from './input-description.js';
 import type { SerializedError, WorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
 
@@ -18,6 +19,7 @@ function model(): Promise<LoadedModel> {
 }
 
 export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
+  // piscina delivers a moved result as its value; the type stays WorkerResult for the caller.
   if (task.kind === 'score') return score(task.body, task.format);
   try {
     const loaded = await model();
@@ -30,11 +32,12 @@ export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
   }
 }
 
-async function score(body: string, format: 'json' | 'csv'): Promise<WorkerResult> {
+async function score(bytes: Uint8Array, format: 'json' | 'csv'): Promise<WorkerResult> {
   let loaded: LoadedModel;
   let request: ReturnType<typeof parseScoringRequest>;
   try {
     loaded = await model();
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     request = parseScoringRequest(body, format, loaded.signature);
   } catch (error) {
     return { ok: false, error: serialize(error), phase: 'parse' };
@@ -43,7 +46,12 @@ async function score(body: string, format: 'json' | 'csv'): Promise<WorkerResult
     const start = performance.now();
     const output = await loaded.predict(request.input, request.params);
     const ms = performance.now() - start;
-    return { ok: true, json: predictionsToJSON(output), ms };
+    // UTF-8 bytes in a buffer of their own, moved (not copied) to the main thread, which writes
+    // them to the socket as they are.
+    const json = Buffer.from(predictionsToJSON(output), 'utf8');
+    const result: WorkerResult = { ok: true, json, ms };
+    if (json.byteOffset !== 0 || json.byteLength !== json.buffer.byteLength) return result;
+    return move({ [transferableSymbol]: json.buffer, [valueSymbol]: result }) as unknown as WorkerResult;
   } catch (error) {
     return { ok: false, error: serialize(error), phase: 'predict', inputDescription: describeInput(request.input) };
   }

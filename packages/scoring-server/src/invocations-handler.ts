@@ -23,9 +23,16 @@ export function createInvocationsHandler(
   const countersByStatus = new Map<number, { inc(): void }>();
   const duration = metrics.requestDuration.labels({ route: ROUTE, method: 'POST' });
 
-  const finish = (response: ServerResponse, started: number, status: number, type: string, body: string) => {
+  const finish = (
+    response: ServerResponse,
+    started: number,
+    status: number,
+    type: string,
+    body: string | Uint8Array,
+  ) => {
     if (!response.headersSent) {
-      response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+      const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+      response.writeHead(status, { 'content-type': type, 'content-length': length });
       response.end(body);
     }
     let counter = countersByStatus.get(status);
@@ -50,7 +57,6 @@ export function createInvocationsHandler(
     format: 'json' | 'csv',
   ) => {
     const slot = context.current();
-    if (slot.runner.prefersWorkerFor(body.length)) return scoreLarge(request, response, started, body, format);
     let parsed: ReturnType<typeof context.modelModule.parseScoringRequest>;
     try {
       parsed = context.modelModule.parseScoringRequest(body, format, slot.signature);
@@ -73,7 +79,7 @@ export function createInvocationsHandler(
     request: IncomingMessage,
     response: ServerResponse,
     started: number,
-    body: string,
+    body: Uint8Array,
     format: 'json' | 'csv',
   ) => {
     try {

@@ -11,7 +11,7 @@ export interface RunOutcome {
 }
 
 export type ScoreOutcome =
-  | { ok: true; json: string; ms: number }
+  | { ok: true; json: Uint8Array; ms: number }
   | { ok: false; error: Error; phase: 'parse' | 'predict'; inputDescription: string };
 
 export interface ModelRunnerOptions {
@@ -213,18 +213,23 @@ export class ModelRunner {
    * A whole /invocations request in a worker: for large bodies, JSON parsing and serialization
    * cost far more event-loop time than the model run, so they leave the event loop too.
    */
-  async scoreInWorker(body: string, format: 'json' | 'csv', cancellation?: Cancellation): Promise<ScoreOutcome> {
+  async scoreInWorker(body: Uint8Array, format: 'json' | 'csv', cancellation?: Cancellation): Promise<ScoreOutcome> {
     const pool = this.pool as Piscina;
     const signal = cancellation?.toSignal();
     let result: WorkerResult;
     try {
       const task: WorkerTask = { kind: 'score', body, format };
-      result = (await pool.run(task, signal ? { signal } : {})) as WorkerResult;
+      const owned =
+        body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+      result = (await pool.run(task, {
+        ...(owned ? { transferList: [body.buffer as ArrayBuffer] } : {}),
+        ...(signal ? { signal } : {}),
+      })) as WorkerResult;
     } catch (error) {
       if (signal?.aborted) throw new RunnerFailure('The prediction was cancelled', { cause: error });
       throw new RunnerFailure(`The inference worker failed: ${(error as Error).message}`, { cause: error });
     }
-    if (result.ok) return { ok: true, json: result.json as string, ms: result.ms };
+    if (result.ok) return { ok: true, json: result.json as Uint8Array, ms: result.ms };
     return {
       ok: false,
       error: reviveError(result.error),

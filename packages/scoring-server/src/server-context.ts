@@ -70,7 +70,7 @@ export function predictWithDeadline(
 export function scoreWithDeadline(
   context: ServerContext,
   slot: ServingModel,
-  body: string,
+  body: Uint8Array,
   format: 'json' | 'csv',
 ): Promise<ScoreOutcome> {
   const cancellation = new Cancellation();

@@ -11,7 +11,7 @@ export type WorkerTask =
   | { kind: 'ready'; input?: ModelInput; params?: Record<string, unknown> | undefined }
   | { kind: 'predict'; input: ModelInput; params?: Record<string, unknown> | undefined }
   /** A whole /invocations request: parse, predict and serialize off the event loop. */
-  | { kind: 'score'; body: string; format: 'json' | 'csv' };
+  | { kind: 'score'; body: Uint8Array; format: 'json' | 'csv' };
 
 export interface SerializedError {
   berth: boolean;
@@ -22,5 +22,5 @@ export interface SerializedError {
 }
 
 export type WorkerResult =
-  | { ok: true; output?: ModelOutput; json?: string; ms: number }
+  | { ok: true; output?: ModelOutput; json?: Uint8Array; ms: number }
   | { ok: false; error: SerializedError; phase?: 'parse' | 'predict'; inputDescription?: string };
