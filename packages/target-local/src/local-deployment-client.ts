@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BaseDeploymentClient,
@@ -34,6 +33,7 @@ import {
   logTail,
   routerScript,
   SUPERVISOR_MARKER,
+  serverScript,
   signal,
   spawnSupervisor,
   stopGroup,
@@ -85,6 +85,7 @@ interface Generation {
 }
 
 interface ServerStatus {
+  pid?: number;
   requestsServed?: number;
   inFlight?: number;
   startedAt?: string | number;
@@ -112,15 +113,6 @@ function endpointMissing(name: string): BerthError {
     code: 'RESOURCE_DOES_NOT_EXIST',
     suggestions: ["List endpoints with 'berth list-endpoints -t local'."],
   });
-}
-
-function scoringServerBin(): string {
-  const require = createRequire(import.meta.url);
-  const manifestPath = require.resolve('@berth/scoring-server/package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin?: string | Record<string, string> };
-  const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.['berth-scoring-server'];
-  if (!bin) throw new BerthError('@berth/scoring-server declares no berth-scoring-server bin.');
-  return join(dirname(manifestPath), bin);
 }
 
 /**
@@ -414,7 +406,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       drainMs: DRAIN_MS,
       orphanGraceMs: readinessMs + 60_000,
       server: {
-        bin: scoringServerBin(),
+        script: serverScript(),
         modelDirectory: model.directory,
         flavor: model.flavor,
         workers: config.workers,
@@ -654,7 +646,8 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       url: record.url ?? undefined,
       state: health,
       version: record.version,
-      pid: record.serverPid ?? undefined,
+      // The live server's own answer first: the row lags a restart by a few ms.
+      pid: status?.pid ?? record.serverPid ?? undefined,
       supervisorPid: record.supervisorPid ?? undefined,
       port: record.port ?? undefined,
       host: record.host,

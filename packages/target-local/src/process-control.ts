@@ -76,6 +76,10 @@ export function supervisorScript(): string {
   return fileURLToPath(new URL('./supervisor.js', import.meta.url));
 }
 
+export function serverScript(): string {
+  return fileURLToPath(new URL('./server-process.js', import.meta.url));
+}
+
 export function routerScript(): string {
   return fileURLToPath(new URL('./router.js', import.meta.url));
 }

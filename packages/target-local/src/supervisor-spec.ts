@@ -21,7 +21,8 @@ export interface SupervisorSpec {
   /** Exit if another generation owns the row for this long (a CLI died mid-update). */
   orphanGraceMs: number;
   server?: {
-    bin: string;
+    /** `server-process.js`: runs startScoringServer when told to (see there). */
+    script: string;
     modelDirectory: string;
     /** Unset: the server picks the model's servable flavor. */
     flavor?: string;

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import type { ServerStartMessage } from './server-process.js';
 import { openStateStore, type StateStore } from './state-store.js';
 import type { ReadyAnnouncement, SupervisorSpec } from './supervisor-spec.js';
 
@@ -19,6 +20,8 @@ let currentPort = spec.port;
 let readyTimer: NodeJS.Timeout | undefined;
 let backoffTimer: NodeJS.Timeout | undefined;
 let childReady = false;
+let standby: ChildProcess | undefined;
+let standbyTimer: NodeJS.Timeout | undefined;
 const recentRestarts: number[] = [];
 let store: StateStore | undefined;
 
@@ -31,28 +34,13 @@ async function state(): Promise<StateStore> {
   return store;
 }
 
-function childCommand(): string[] {
-  if (spec.router) {
-    return [
-      spec.router.script,
-      '--state-dir',
-      spec.stateDirectory,
-      '--name',
-      spec.name,
-      '--host',
-      spec.host,
-      '--port',
-      String(currentPort),
-      '--ready-file',
-      spec.readyFile,
-    ];
-  }
-  const server = spec.server;
-  if (!server) throw new Error('supervisor spec has neither server nor router');
-  const args = [
-    server.bin,
-    '--model-uri',
-    server.modelDirectory,
+function routerCommand(script: string): string[] {
+  return [
+    script,
+    '--state-dir',
+    spec.stateDirectory,
+    '--name',
+    spec.name,
     '--host',
     spec.host,
     '--port',
@@ -60,13 +48,61 @@ function childCommand(): string[] {
     '--ready-file',
     spec.readyFile,
   ];
-  if (server.flavor) args.push('--flavor', server.flavor);
-  if (server.workers !== undefined) args.push('--workers', String(server.workers));
-  if (server.timeout !== undefined) args.push('--timeout', String(server.timeout));
-  if (server.maxBatchSize !== undefined) args.push('--max-batch-size', String(server.maxBatchSize));
-  if (server.maxBatchDelayMs !== undefined) args.push('--max-batch-delay-ms', String(server.maxBatchDelayMs));
-  if (server.allowCode) args.push('--allow-code');
-  return args;
+}
+
+function serverStart(server: NonNullable<SupervisorSpec['server']>): ServerStartMessage {
+  return {
+    type: 'start',
+    readyFile: spec.readyFile,
+    options: {
+      modelUri: server.modelDirectory,
+      ...(server.flavor ? { flavor: server.flavor } : {}),
+      host: spec.host,
+      port: currentPort,
+      ...(server.workers !== undefined ? { workers: server.workers } : {}),
+      ...(server.timeout !== undefined ? { timeoutSeconds: server.timeout } : {}),
+      ...(server.maxBatchSize !== undefined ? { maxBatchSize: server.maxBatchSize } : {}),
+      ...(server.maxBatchDelayMs !== undefined ? { maxBatchDelayMs: server.maxBatchDelayMs } : {}),
+      allowCode: server.allowCode === true,
+    },
+  };
+}
+
+function spawnServerProcess(script: string): ChildProcess {
+  return spawn(process.execPath, [script], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
+}
+
+/** The standby, if it is still alive and reachable. */
+function takeStandby(): ChildProcess | undefined {
+  const candidate = standby;
+  standby = undefined;
+  clearTimeout(standbyTimer);
+  if (candidate?.connected && candidate.exitCode === null && candidate.signalCode === null) {
+    candidate.removeAllListeners('exit');
+    return candidate;
+  }
+  candidate?.kill('SIGKILL');
+  return undefined;
+}
+
+/** Keeps one pre-started server process waiting, so a crash restart skips the process start. */
+function prepareStandby(): void {
+  const server = spec.server;
+  if (!server || stopping || standby) return;
+  clearTimeout(standbyTimer);
+  standbyTimer = setTimeout(() => {
+    if (stopping || standby) return;
+    const waiting = spawnServerProcess(server.script);
+    standby = waiting;
+    waiting.on('exit', () => {
+      if (standby === waiting) standby = undefined;
+    });
+    waiting.on('error', () => undefined);
+    waiting.on('message', (message: { type?: string }) => {
+      if (message?.type === 'standby-ready' && standby === waiting) log(`standby ready: pid ${waiting.pid}`);
+    });
+  }, 1_000);
+  standbyTimer.unref();
 }
 
 /** After a hot swap the row holds the current model: a restart must load that one, not the original. */
@@ -83,9 +119,22 @@ function startChild(): void {
   if (stopping) return;
   rmSync(spec.readyFile, { force: true });
   childReady = false;
-  const command = childCommand();
-  log(`starting ${spec.kind} ${spec.name}: node ${command.join(' ')}`);
-  const started = spawn(process.execPath, command, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  let started: ChildProcess;
+  if (spec.server) {
+    const fromStandby = takeStandby();
+    started = fromStandby ?? spawnServerProcess(spec.server.script);
+    const message = serverStart(spec.server);
+    log(
+      `starting ${spec.kind} ${spec.name}${fromStandby ? ' (standby process)' : ''}: ${JSON.stringify(message.options)}`,
+    );
+    started.send(message);
+  } else if (spec.router) {
+    const command = routerCommand(spec.router.script);
+    log(`starting ${spec.kind} ${spec.name}: node ${command.join(' ')}`);
+    started = spawn(process.execPath, command, { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  } else {
+    throw new Error('supervisor spec has neither server nor router');
+  }
   child = started;
   started.on('exit', (code, signal) => void onChildExit(started, code, signal));
   started.on('error', (error) => log(`child error: ${error.message}`));
@@ -108,6 +157,7 @@ function pollReady(started: ChildProcess): void {
     currentPort = announcement.port;
     log(`ready: pid ${announcement.pid} on ${announcement.url}`);
     void recordReady(announcement);
+    prepareStandby();
   }, 20);
 }
 
@@ -185,6 +235,8 @@ function stop(signal: NodeJS.Signals): void {
   stopping = true;
   log(`${signal}: draining`);
   clearTimeout(backoffTimer);
+  clearTimeout(standbyTimer);
+  standby?.kill('SIGTERM');
   if (!child) process.exit(0);
   child.kill('SIGTERM');
   setTimeout(() => {

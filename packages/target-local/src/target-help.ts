@@ -38,7 +38,8 @@ Commands
   update-endpoint --endpoint E -C traffic=...   changes weights atomically.
   run-local --name N -m MODEL   serves in the foreground (port 5000 unless -C port=), Ctrl-C stops.
 
-Supervision: a crashed server restarts after 100 ms, doubling up to 5 s, at most restart_limit
+Supervision: a crashed server is replaced at once by a pre-started standby process, then after
+100 ms, doubling up to 5 s, at most restart_limit
 times within 60 s (then the state is 'crashed'). Deployments recorded as running whose supervisor
 is gone (after a reboot) start again on the next command that touches them.
 

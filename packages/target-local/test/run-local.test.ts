@@ -36,5 +36,5 @@ describe('runLocal', () => {
   it('refuses a non-loopback host without allow_remote', async () => {
     const { runLocal } = await import('../dist/index.js');
     await expect(runLocal('x', irisModel, undefined, { host: '0.0.0.0' })).rejects.toThrow(/allow_remote/);
-  });
+  }, 30_000);
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDeploymentClient } from '../dist/index.js';
 import { destroyStateDirectory, irisInput, irisModel, isAlive, post, temporaryStateDirectory } from './helpers.js';
@@ -26,7 +27,12 @@ async function waitServing(url: string, limitMs: number): Promise<number> {
 
 describe('supervision', () => {
   beforeAll(async () => {
-    await client.createDeployment('sup', irisModel);
+    const created = await client.createDeployment('sup', irisModel);
+    // Steady state: the supervisor keeps a pre-started standby server process (logged when ready).
+    const deadline = Date.now() + 30_000;
+    while (!readFileSync(created.logFile as string, 'utf8').includes('standby ready') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }, 60_000);
 
   it('serves again within 2 s after kill -9 of the serving process, on the same URL', async () => {

@@ -1,0 +1,81 @@
+import { rename, writeFile } from 'node:fs/promises';
+
+/**
+ * One scoring server run by a supervisor. It starts as a standby: the heavy modules (fastify,
+ * onnxruntime through @berth/scoring-server) load right away, then it waits for the supervisor's
+ * `start` message over IPC. A supervisor keeps one standby ready, so a crash restart costs only the
+ * model load, not the whole process start.
+ */
+
+export interface ServerStartMessage {
+  type: 'start';
+  readyFile: string;
+  options: {
+    modelUri: string;
+    flavor?: string;
+    host: string;
+    port: number;
+    workers?: number;
+    timeoutSeconds?: number;
+    maxBatchSize?: number;
+    maxBatchDelayMs?: number;
+    allowCode?: boolean;
+  };
+}
+
+const controlToken = process.env.BERTH_CONTROL_TOKEN || undefined;
+// The token must not reach model code (js flavor) through the environment.
+delete process.env.BERTH_CONTROL_TOKEN;
+
+let started = false;
+const serverModule = import('@berth/scoring-server');
+// Tell the supervisor the expensive part is done; a failure here surfaces when `start` awaits it.
+serverModule.then(
+  () => {
+    if (!started) process.send?.({ type: 'standby-ready' });
+  },
+  () => undefined,
+);
+
+process.on('message', (message: ServerStartMessage) => {
+  if (message?.type !== 'start' || started) return;
+  started = true;
+  start(message).catch((error: unknown) => {
+    const record = error as { code?: unknown; message?: unknown };
+    const code = typeof record?.code === 'string' ? ` [${record.code}]` : '';
+    process.stderr.write(`berth scoring server: failed to start${code}: ${String(record?.message ?? error)}\n`);
+    process.exit(1);
+  });
+});
+
+// A standby whose supervisor is gone has nothing to wait for.
+process.on('disconnect', () => {
+  if (!started) process.exit(0);
+});
+
+async function start(message: ServerStartMessage): Promise<void> {
+  const { startScoringServer } = await serverModule;
+  const handle = await startScoringServer({
+    ...message.options,
+    ...(controlToken ? { controlToken } : {}),
+    logger: { level: process.env.BERTH_LOG_LEVEL ?? 'info' },
+  });
+  const temporary = `${message.readyFile}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify({ pid: process.pid, port: handle.port, url: handle.url })}\n`);
+  await rename(temporary, message.readyFile);
+  process.stderr.write(`berth scoring server ${process.pid} ready on ${handle.url}\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // Drain in-flight requests; a request stuck past its own timeout does not hold the exit.
+    setTimeout(() => process.exit(0), ((message.options.timeoutSeconds ?? 60) + 10) * 1000).unref();
+    handle.close().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.channel?.unref();
+}
