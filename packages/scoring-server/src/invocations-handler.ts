@@ -132,9 +132,18 @@ export function createInvocationsHandler(
     request.on('end', () => {
       if (refused) return;
       if (!decision.ok) return finish(response, started, decision.status, TEXT_TYPE, decision.message);
-      const body =
-        chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
-      void score(request, response, started, body, decision.format).catch((error: unknown) => {
+      // Large bodies go to a worker undecoded (moved, not copied): decoding, parsing and serializing
+      // them would hold the event loop for tens of milliseconds.
+      const work = context.current().runner.prefersWorkerFor(size)
+        ? scoreLarge(request, response, started, Buffer.concat(chunks, size), decision.format)
+        : score(
+            request,
+            response,
+            started,
+            chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'),
+            decision.format,
+          );
+      void work.catch((error: unknown) => {
         context.logger.error({ err: error }, 'request failed');
         sendError(response, started, {
           status: 500,

@@ -100,7 +100,9 @@ describe('large bodies in a worker', () => {
         }
       }
       const metrics = await (await fetch(`${inWorker.url}/metrics`)).text();
+      // Every request went to the worker whole: nothing ran on the event loop.
       expect(metrics).toMatch(/berth_inference_duration_seconds_count\{mode="worker"\} [1-9]/);
+      expect(metrics).not.toMatch(/berth_inference_duration_seconds_count\{mode="inline"\} [1-9]/);
     } finally {
       await inWorker.close();
       await inline.close();
