@@ -2,51 +2,52 @@
  * `{"predictions": …}` as MLflow writes it. A model fed a frame answers in records orientation
  * (`[{out1: v, out2: [..]}, …]`, one object per row; an `[N]` or `[N, 1]` output gives a scalar per
  * row), whatever the request orientation. A model fed tensors answers `{name: nested lists}`.
- * Built as a string directly: no per-row objects for large outputs.
+ * The rows are plain JS values handed to the native JSON.stringify once, which measured about twice
+ * as fast as writing the text in JS. NaN and ±Infinity become null.
  */
-import { type DType, type ModelOutput, readElement, type Tensor, type TypedArray } from './model-data.js';
+import type { DType, ModelOutput, Tensor, TypedArray } from './model-data.js';
 
-function scalarJSON(value: unknown, dtype: DType): string {
-  if (dtype === 'bool') return value ? 'true' : 'false';
-  if (typeof value === 'number') {
-    // NaN/Infinity are not JSON; MLflow's encoder writes NaN, which strict parsers reject. Use null.
-    return Number.isFinite(value) ? String(value) : 'null';
+type Cell = (index: number) => unknown;
+
+/** Reads one element as a JSON-able value. */
+function elementReader(data: TypedArray | unknown[], dtype: DType): Cell {
+  if (dtype === 'bool') return (index) => Boolean(data[index]);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    return (index) => {
+      const value = data[index] as bigint;
+      const asNumber = Number(value);
+      return Number.isSafeInteger(asNumber) ? asNumber : value.toString();
+    };
   }
-  if (typeof value === 'bigint') return value.toString();
-  return JSON.stringify(value, jsonReplacer) ?? 'null';
+  if (Array.isArray(data)) return (index) => toJsonable(data[index]);
+  return (index) => data[index];
 }
 
-function jsonReplacer(_key: string, value: unknown): unknown {
+function toJsonable(value: unknown): unknown {
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return Array.from(value as unknown as ArrayLike<unknown>, (item) =>
-      typeof item === 'bigint' ? Number(item) : item,
-    );
+    return Array.from(value as unknown as ArrayLike<unknown>, toJsonable);
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
   return value;
 }
 
-function nestedJSON(
-  data: TypedArray | unknown[],
-  dtype: DType,
-  shape: readonly number[],
-  offset: number,
-  depth: number,
-): string {
-  if (depth === shape.length) return scalarJSON(data[offset], dtype);
+/** Nested lists for `shape` starting at `offset`. */
+function nested(read: Cell, shape: readonly number[], offset: number, depth: number): unknown {
+  if (depth === shape.length) return read(offset);
   const size = shape[depth] ?? 0;
   let stride = 1;
   for (let axis = depth + 1; axis < shape.length; axis++) stride *= shape[axis] ?? 1;
-  const parts = new Array<string>(size);
-  for (let index = 0; index < size; index++)
-    parts[index] = nestedJSON(data, dtype, shape, offset + index * stride, depth + 1);
-  return `[${parts.join(',')}]`;
+  const out = new Array<unknown>(size);
+  if (depth === shape.length - 1) {
+    for (let index = 0; index < size; index++) out[index] = read(offset + index);
+  } else {
+    for (let index = 0; index < size; index++) out[index] = nested(read, shape, offset + index * stride, depth + 1);
+  }
+  return out;
 }
 
-export function tensorToJSON(tensor: Tensor): string {
-  if (tensor.shape.length === 0) return scalarJSON(tensor.data[0], tensor.dtype);
-  return nestedJSON(tensor.data, tensor.dtype, tensor.shape, 0, 0);
+export function tensorToJsonable(tensor: Tensor): unknown {
+  return nested(elementReader(tensor.data, tensor.dtype), tensor.shape, 0, 0);
 }
 
 function isPlainNumbers(data: TypedArray | unknown[]): data is Float32Array | Float64Array | Int32Array {
@@ -58,59 +59,59 @@ function isPlainNumbers(data: TypedArray | unknown[]): data is Float32Array | Fl
   );
 }
 
-function recordsJSON(tensors: Record<string, Tensor>): string {
-  const entries = Object.entries(tensors);
-  const rowCount = Math.max(0, ...entries.map(([, tensor]) => tensor.shape[0] ?? 1));
-  const writers = entries.map(([name, tensor]) => {
-    const key = `${JSON.stringify(name)}:`;
-    const rows = tensor.shape[0] ?? 1;
-    const inner = tensor.shape.slice(1);
-    let perRow = 1;
-    for (const dimension of inner) perRow *= dimension;
-    const scalarRow = inner.length === 0 || (inner.length === 1 && inner[0] === 1);
-    if (rows !== rowCount && rows * perRow === rowCount) {
-      // Outputs of a different row count (MLflow flattens with reshape(-1)): one element per row.
-      return (row: number) => key + scalarJSON(readElement(tensor.data, row, tensor.dtype), tensor.dtype);
-    }
-    const data = tensor.data;
-    if (inner.length === 1 && !scalarRow && isPlainNumbers(data)) {
-      // The common case (e.g. class probabilities): a flat list of numbers per row.
-      return (row: number) => {
-        if (row >= rows) return `${key}null`;
-        let text = `${key}[`;
-        const start = row * perRow;
-        for (let index = 0; index < perRow; index++) {
-          const value = data[start + index] as number;
-          text += (index === 0 ? '' : ',') + (Number.isFinite(value) ? value : 'null');
-        }
-        return `${text}]`;
-      };
-    }
-    return (row: number) => {
-      if (row >= rows) return `${key}null`;
-      if (scalarRow) return key + scalarJSON(data[row * perRow], tensor.dtype);
-      return key + nestedJSON(data, tensor.dtype, inner, row * perRow, 0);
-    };
-  });
-  const rows = new Array<string>(rowCount);
-  for (let row = 0; row < rowCount; row++) {
-    let text = '{';
-    for (let index = 0; index < writers.length; index++) {
-      if (index > 0) text += ',';
-      text += (writers[index] as (row: number) => string)(row);
-    }
-    rows[row] = `${text}}`;
+function rowReader(tensor: Tensor, rowCount: number): Cell {
+  const read = elementReader(tensor.data, tensor.dtype);
+  const rows = tensor.shape[0] ?? 1;
+  const inner = tensor.shape.slice(1);
+  let perRow = 1;
+  for (const dimension of inner) perRow *= dimension;
+  if (rows !== rowCount && rows * perRow === rowCount) {
+    // An output with another row count (MLflow flattens with reshape(-1)): one element per row.
+    return read;
   }
-  return `[${rows.join(',')}]`;
+  const scalarRow = inner.length === 0 || (inner.length === 1 && inner[0] === 1);
+  const data = tensor.data;
+  if (scalarRow && isPlainNumbers(data)) return (row) => (row < rows ? data[row * perRow] : null);
+  if (scalarRow) return (row) => (row < rows ? read(row * perRow) : null);
+  if (inner.length === 1 && isPlainNumbers(data)) {
+    // The common case (class probabilities): one flat list of numbers per row.
+    return (row) => {
+      if (row >= rows) return null;
+      const start = row * perRow;
+      const values = new Array<number>(perRow);
+      for (let index = 0; index < perRow; index++) values[index] = data[start + index] as number;
+      return values;
+    };
+  }
+  return (row) => (row < rows ? nested(read, inner, row * perRow, 0) : null);
 }
 
-function predictionsValueJSON(output: ModelOutput): string {
-  if (output.kind === 'json') return JSON.stringify(output.value, jsonReplacer) ?? 'null';
-  if (output.orientation === 'records') return recordsJSON(output.tensors);
-  const parts = Object.entries(output.tensors).map(
-    ([name, tensor]) => `${JSON.stringify(name)}:${tensorToJSON(tensor)}`,
-  );
-  return `{${parts.join(',')}}`;
+function recordsJsonable(tensors: Record<string, Tensor>): unknown[] {
+  const entries = Object.entries(tensors);
+  const rowCount = Math.max(0, ...entries.map(([, tensor]) => tensor.shape[0] ?? 1));
+  const names = entries.map(([name]) => name);
+  const readers = entries.map(([, tensor]) => rowReader(tensor, rowCount));
+  const rows = new Array<unknown>(rowCount);
+  for (let row = 0; row < rowCount; row++) {
+    const record: Record<string, unknown> = {};
+    for (let index = 0; index < names.length; index++) record[names[index] as string] = (readers[index] as Cell)(row);
+    rows[row] = record;
+  }
+  return rows;
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint' || (ArrayBuffer.isView(value) && !(value instanceof DataView)))
+    return toJsonable(value);
+  return value;
+}
+
+function predictionsValue(output: ModelOutput): unknown {
+  if (output.kind === 'json') return output.value;
+  if (output.orientation === 'records') return recordsJsonable(output.tensors);
+  const value: Record<string, unknown> = {};
+  for (const [name, tensor] of Object.entries(output.tensors)) value[name] = tensorToJsonable(tensor);
+  return value;
 }
 
 /**
@@ -118,6 +119,10 @@ function predictionsValueJSON(output: ModelOutput): string {
  * `wrap: false` (unified LLM payloads, see `ScoringRequest.unwrapped`).
  */
 export function predictionsToJSON(output: ModelOutput, options: { wrap?: boolean } = {}): string {
-  const value = predictionsValueJSON(output);
-  return options.wrap === false ? value : `{"predictions":${value}}`;
+  const value = predictionsValue(output);
+  const replacer = output.kind === 'json' ? jsonReplacer : undefined;
+  return (
+    (options.wrap === false ? JSON.stringify(value, replacer) : JSON.stringify({ predictions: value }, replacer)) ??
+    'null'
+  );
 }
