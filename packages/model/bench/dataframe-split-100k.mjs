@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { loadModel, parseScoringRequest, predictionsToJSON } from '../dist/index.js';
 
 const rows = Number(process.argv[2] ?? 100_000);
-const rounds = Number(process.argv[3] ?? 7);
+const rounds = Number(process.argv[3] ?? 11);
 const modelDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/models/iris');
 const columns = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const data = Array.from({ length: rows }, (_, row) => [
@@ -55,36 +55,34 @@ async function berth() {
   return text;
 }
 
-async function time(fn) {
-  const samples = [];
-  let result;
-  for (let round = 0; round < rounds; round++) {
-    const start = performance.now();
-    result = await fn();
-    samples.push(performance.now() - start);
-  }
-  samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(samples.length / 2)], result };
-}
-
-// Warm both paths, then alternate measurement order to spread GC and CPU noise.
+// Warm both paths, then alternate baseline/Berth round by round so load spikes hit both alike.
 await baseline();
 await berth();
 phases.parse = phases.predict = phases.json = 0;
-const b1 = await time(baseline);
-const m1 = await time(berth);
-const b2 = await time(baseline);
-const m2 = await time(berth);
-const base = Math.min(b1.median, b2.median);
-const ours = Math.min(m1.median, m2.median);
+const samples = { base: [], ours: [] };
+let lastBase;
+let lastOurs;
+for (let round = 0; round < rounds; round++) {
+  let start = performance.now();
+  lastBase = await baseline();
+  samples.base.push(performance.now() - start);
+  start = performance.now();
+  lastOurs = await berth();
+  samples.ours.push(performance.now() - start);
+}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const base = median(samples.base);
+const ours = median(samples.ours);
+const b1 = { result: lastBase };
+const m1 = { result: lastOurs };
 const ourRows = JSON.parse(m1.result).predictions;
 const same = JSON.parse(b1.result).predictions.every((row, index) => row.label === ourRows[index].label);
-const perRound = (value) => (value / (2 * rounds)).toFixed(1);
+const perRound = (value) => (value / rounds).toFixed(1);
 console.log(`rows=${rows} body=${(body.length / 1e6).toFixed(1)} MB rounds=${rounds}`);
-console.log(`baseline (JSON.parse + ort.run + JSON.stringify): ${base.toFixed(1)} ms`);
-console.log(`berth (parseScoringRequest + predict + predictionsToJSON): ${ours.toFixed(1)} ms`);
+console.log(`baseline (JSON.parse + ort.run + JSON.stringify), median: ${base.toFixed(1)} ms`);
+console.log(`berth (parseScoringRequest + predict + predictionsToJSON), median: ${ours.toFixed(1)} ms`);
 console.log(
-  `  phases per round: parse ${perRound(phases.parse)} ms, predict ${perRound(phases.predict)} ms, json ${perRound(phases.json)} ms`,
+  `  mean phases: parse ${perRound(phases.parse)} ms, predict ${perRound(phases.predict)} ms, json ${perRound(phases.json)} ms`,
 );
 console.log(`ratio berth/baseline: ${(ours / base).toFixed(2)}x (goal <= 1.5x); same labels: ${same}`);
 await model.close();
