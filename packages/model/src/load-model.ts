@@ -45,6 +45,14 @@ function flavorList(flavors: string[]): string {
 export function selectFlavor(metadata: MLmodel, requested?: string): string {
   const available = Object.keys(metadata.flavors);
   const servable = SUPPORTED_FLAVORS.join(', ');
+  if (requested === 'python_function' && available.includes('python_function')) {
+    // MLflow's default deployment flavor. A pyfunc that wraps an ONNX model is served as onnx.
+    const loader = metadata.flavors.python_function?.loader_module;
+    if (loader === 'mlflow.onnx' && available.includes('onnx')) return 'onnx';
+    throw BerthError.invalidParameterValue(
+      `Berth cannot serve the flavor 'python_function' with loader_module '${String(loader)}'. The model has flavors ${flavorList(available)}; Berth can serve: ${servable} (and python_function models whose loader_module is mlflow.onnx).`,
+    );
+  }
   if (requested !== undefined) {
     if (!available.includes(requested)) {
       throw BerthError.invalidParameterValue(

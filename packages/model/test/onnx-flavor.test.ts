@@ -170,8 +170,16 @@ describe('flavor selection and the js flavor', () => {
     );
     const error = await rejection(loadModel(directory));
     expect(error.message).toContain('The model has flavors [sklearn, python_function]; Berth can serve: onnx, js');
-    const named = await rejection(loadModel(exampleModel('iris'), { flavor: 'python_function' }));
-    expect(named.message).toContain("Berth cannot serve the flavor 'python_function'");
+    const named = await rejection(loadModel(directory, { flavor: 'python_function' }));
+    expect(named.message).toContain(
+      "Berth cannot serve the flavor 'python_function' with loader_module 'mlflow.sklearn'",
+    );
+    const sklearn = await rejection(loadModel(directory, { flavor: 'sklearn' }));
+    expect(sklearn.message).toContain("Berth cannot serve the flavor 'sklearn'");
+    // MLflow's default deployment flavor: a pyfunc over mlflow.onnx is served by the onnx flavor.
+    const pyfunc = await loadModel(exampleModel('iris'), { flavor: 'python_function' });
+    expect(pyfunc.flavor).toBe('onnx');
+    await pyfunc.close();
     const absent = await rejection(loadModel(exampleModel('iris'), { flavor: 'js' }));
     expect(absent.message).toContain("does not have the flavor 'js'");
   });
