@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -570,17 +570,14 @@ export async function openStateStore(directory: string, options: { readonly?: bo
   mkdirSync(join(directory, 'run'), { recursive: true, mode: 0o700 });
   const { default: Database } = await import('better-sqlite3');
   const file = join(directory, 'local.db');
+  // Created owner-only before SQLite opens it: its -wal/-shm files copy these permissions, and the
+  // database holds control tokens.
+  if (!options.readonly) closeSync(openSync(file, 'a', 0o600));
   const db = new Database(file, { readonly: options.readonly === true, timeout: 30_000 });
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     migrate(db);
-    try {
-      // The database holds control tokens: owner-only.
-      chmodSync(file, 0o600);
-    } catch {
-      // another process may own the file; its mode was set by whoever created it
-    }
   }
   return new StateStore(directory, db);
 }
