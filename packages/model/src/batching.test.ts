@@ -85,3 +85,18 @@ describe('concatInputs / splitOutput (dynamic batching)', () => {
     expect(() => splitOutput({ kind: 'json', value: [1] }, [1, 2])).toThrow('expected a list of 3 rows');
   });
 });
+
+describe('worker-thread transfer', () => {
+  it('inputs and outputs survive structuredClone with their typed arrays', () => {
+    const input = frame([1.5, 2], ['x', 'y']);
+    const clone = structuredClone(input);
+    expect(clone).toEqual(input);
+    expect(clone.kind === 'columns' && clone.columns[0]?.values).toBeInstanceOf(Float64Array);
+    const output: ModelOutput = {
+      kind: 'tensors',
+      orientation: 'records',
+      tensors: { label: { dtype: 'int64', shape: [2], data: new BigInt64Array([1n, 2n]) } },
+    };
+    expect(predictionsToJSON(structuredClone(output))).toBe('{"predictions":[{"label":1},{"label":2}]}');
+  });
+});

@@ -16,7 +16,7 @@ import { checkArchiveEntry, extractTarGz, findModelRoot } from './archive-extrac
 import { missingMLmodelError, parseMLmodel } from './mlmodel.js';
 import { localPathOf, unknownSchemeError, uriScheme } from './model-uri.js';
 import { externalDataLocations } from './onnx-external-data.js';
-import { type ArtifactFile, fetchTracking, trackingStore, trackingUri } from './tracking-client.js';
+import { type ArtifactFile, fetchTracking, redact, trackingStore, trackingUri } from './tracking-client.js';
 
 const MARKER = '.berth-download.json';
 const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
@@ -153,7 +153,7 @@ export async function downloadModel(uri: string, scheme: string, cacheDir = defa
       await downloadArtifactTree(joinUri(artifactRoot, artifactPath), directory);
     });
   }
-  return cached(cacheDir, uri, uri, (directory) => downloadArtifactTree(uri, directory));
+  return cached(cacheDir, uri, redact(uri), (directory) => downloadArtifactTree(uri, directory));
 }
 
 async function downloadRegisteredModel(uri: string, cacheDir: string): Promise<string> {
@@ -245,7 +245,7 @@ async function downloadMlflowArtifacts(httpUri: string, directory: string): Prom
   if (files.length === 0) {
     // Maybe the URI names a single file (e.g. model.tar.gz).
     if (ARCHIVE.test(root)) return downloadArchive(httpUri, directory);
-    throw missingMLmodelError(httpUri);
+    throw missingMLmodelError(redact(httpUri));
   }
   for (const relative of files) {
     await downloadFile(`${base}${MLFLOW_ARTIFACTS_ROUTE}/${encodePath(joinUri(root, relative))}`, directory, relative);
@@ -318,7 +318,8 @@ const OPTIONAL_FILES = ['conda.yaml', 'python_env.yaml', 'requirements.txt', 're
 async function downloadKnownFiles(url: string, directory: string): Promise<void> {
   const base = url.replace(/\/+$/, '').replace(/\/MLmodel$/, '');
   const mlmodelResponse = await fetchTracking(`${base}/MLmodel`).catch((error: unknown) => {
-    if (BerthError.isInstance(error) && error.code === 'RESOURCE_DOES_NOT_EXIST') throw missingMLmodelError(url);
+    if (BerthError.isInstance(error) && error.code === 'RESOURCE_DOES_NOT_EXIST')
+      throw missingMLmodelError(redact(url));
     throw error;
   });
   const text = await mlmodelResponse.text();

@@ -62,9 +62,10 @@ export async function fetchTracking(
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
     try {
-      const response = await fetch(url, {
+      const { plainUrl, userInfoAuth } = splitUserInfo(url);
+      const response = await fetch(plainUrl, {
         ...init,
-        headers: { ...trackingAuthHeaders(), ...(init.headers as Record<string, string> | undefined) },
+        headers: { ...trackingAuthHeaders(), ...userInfoAuth, ...(init.headers as Record<string, string> | undefined) },
         signal: AbortSignal.timeout(timeoutMs),
       });
       if (response.ok) return response;
@@ -84,7 +85,21 @@ export async function fetchTracking(
   });
 }
 
-function redact(url: string): string {
+/** fetch refuses `https://user:pass@host/…`; send those credentials as basic auth instead. */
+function splitUserInfo(url: string): { plainUrl: string; userInfoAuth: Record<string, string> } {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return { plainUrl: url, userInfoAuth: {} };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = '';
+  parsed.password = '';
+  return {
+    plainUrl: parsed.toString(),
+    userInfoAuth: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` },
+  };
+}
+
+/** The URL without user:password, for messages and logs. */
+export function redact(url: string): string {
   try {
     const parsed = new URL(url);
     parsed.username = '';

@@ -404,3 +404,28 @@ describe("runs:/ and models:/ against MLflow's local file store", () => {
     );
   });
 });
+
+describe('credentials in an http(s) URL', () => {
+  it('are sent as basic auth, never left in the URL', async () => {
+    const http = await import('node:http');
+    const seen: Array<string | undefined> = [];
+    const server = http.createServer((request, response) => {
+      seen.push(request.headers.authorization);
+      response.writeHead(404);
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as import('node:net').AddressInfo;
+    try {
+      const error = await rejection(
+        resolveModelUri(`http://alice:s%3Acret@127.0.0.1:${port}/model`, { cacheDir: await tempDir() }),
+      );
+      expect(error.code).toBe('RESOURCE_DOES_NOT_EXIST');
+      expect(error.message).not.toContain('s%3Acret');
+      expect(seen[0]).toBe(`Basic ${Buffer.from('alice:s:cret').toString('base64')}`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
