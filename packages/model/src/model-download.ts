@@ -41,6 +41,8 @@ async function cached(
   const final = path.join(cacheDir, cacheKey(identity));
   const existing = await readMarker(final);
   if (existing !== undefined) return existing;
+  // The marker is written before the atomic rename, so a folder without one is not ours: replace it.
+  await rm(final, { recursive: true, force: true });
   await mkdir(cacheDir, { recursive: true });
   const temp = path.join(cacheDir, `.tmp-${cacheKey(identity)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(temp);
