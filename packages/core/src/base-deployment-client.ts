@@ -25,8 +25,13 @@ const BASE_CLIENT_MARKER = Symbol.for('berth.deployment-client.base');
 export const SUPPORTED_SPECIFICATION_VERSIONS = ['v1'] as const;
 export type SpecificationVersion = (typeof SUPPORTED_SPECIFICATION_VERSIONS)[number];
 
-const ENDPOINTS_UNIMPLEMENTED =
-  'Method is unimplemented in base client. Implementation should be provided by specific target plugins.';
+/** MLflow's message, plus which target and method, so the user knows where the gap is. */
+function endpointsUnimplemented(targetUri: string, method: string): BerthError {
+  return new BerthError(
+    `Method is unimplemented in base client. Implementation should be provided by specific target plugins. (The '${targetUri}' target does not implement ${method}.)`,
+    { code: 'NOT_IMPLEMENTED', suggestions: [`Run 'berth help -t ${targetUri}' to see what this target supports.`] },
+  );
+}
 
 /**
  * The contract every target implements: MLflow's `BaseDeploymentClient` in camelCase.
@@ -90,23 +95,23 @@ export abstract class BaseDeploymentClient {
   }
 
   async createEndpoint(_name: string, _config?: TargetConfig): Promise<Endpoint> {
-    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+    throw endpointsUnimplemented(this.targetUri, 'createEndpoint');
   }
 
   async updateEndpoint(_endpoint: string, _config?: TargetConfig): Promise<Endpoint> {
-    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+    throw endpointsUnimplemented(this.targetUri, 'updateEndpoint');
   }
 
   async deleteEndpoint(_endpoint: string): Promise<void> {
-    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+    throw endpointsUnimplemented(this.targetUri, 'deleteEndpoint');
   }
 
   async listEndpoints(): Promise<Endpoint[]> {
-    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+    throw endpointsUnimplemented(this.targetUri, 'listEndpoints');
   }
 
   async getEndpoint(_endpoint: string): Promise<Endpoint> {
-    throw new BerthError(ENDPOINTS_UNIMPLEMENTED, { code: 'NOT_IMPLEMENTED' });
+    throw endpointsUnimplemented(this.targetUri, 'getEndpoint');
   }
 }
 

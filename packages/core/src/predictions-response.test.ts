@@ -11,6 +11,13 @@ describe('PredictionsResponse', () => {
     expect(String(response)).toBe('{"predictions":[1,2,3],"model":"m"}');
   });
 
+  it('also takes an already-parsed body, with the same check', () => {
+    expect(PredictionsResponse.fromJSON({ predictions: [4] }).predictions).toEqual([4]);
+    expect(() => PredictionsResponse.fromJSON({ outputs: [4] })).toThrow(
+      "must be a dictionary containing a 'predictions' field",
+    );
+  });
+
   it('rejects invalid JSON with MLflow’s message', () => {
     const error = (() => {
       try {

@@ -22,12 +22,18 @@ export class PredictionsResponse {
     this.predictions = body.predictions;
   }
 
-  static fromJSON(json: string): PredictionsResponse {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(json);
-    } catch (cause) {
-      throw new BerthError('Predictions response contents are not valid JSON', { cause });
+  /**
+   * From a `/invocations` response body. Takes the JSON text (as MLflow's `from_json`) or the
+   * already-parsed object, since targets often hold the parsed body.
+   */
+  static fromJSON(json: string | Record<string, unknown>): PredictionsResponse {
+    let parsed: unknown = json;
+    if (typeof json === 'string') {
+      try {
+        parsed = JSON.parse(json);
+      } catch (cause) {
+        throw new BerthError('Predictions response contents are not valid JSON', { cause });
+      }
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || !('predictions' in parsed)) {
       throw new BerthError(

@@ -117,8 +117,9 @@ describe('validateConfig with a zod configSchema', () => {
   });
 
   it.each([
-    ['instance_count', 'two', "expected number, got 'two'"],
-    ['instance_count', '0', "expected number, got '0' (Too small: expected number to be >=1)"],
+    ['instance_count', 'two', "expected integer, got 'two'"],
+    ['instance_count', '1.5', "expected integer, got '1.5'"],
+    ['instance_count', '0', "expected integer, got '0' (Too small: expected number to be >=1)"],
     ['synchronous', 'yes', "expected boolean (true or false), got 'yes'"],
     ['mode', 'upsert', "expected one of 'create', 'replace', 'add', got 'upsert'"],
     ['tags', '{not json', "expected a JSON object, got '{not json'"],

@@ -176,6 +176,8 @@ export function describeExpected(schema: unknown, depth = 0): string | undefined
     case 'boolean':
       return 'boolean (true or false)';
     case 'number':
+      // zod 4 marks `.int()` with an integer format (`safeint`, `int32`…); zod 3 with `isInt`.
+      return isIntegerSchema(schema) ? 'integer' : 'number';
     case 'bigint':
       return type;
     case 'int':
@@ -191,6 +193,11 @@ export function describeExpected(schema: unknown, depth = 0): string | undefined
     default:
       return type;
   }
+}
+
+function isIntegerSchema(schema: unknown): boolean {
+  const { format, isInt } = schema as { format?: unknown; isInt?: unknown };
+  return isInt === true || (typeof format === 'string' && format.includes('int'));
 }
 
 /** The schema for keys outside the shape, when the object schema accepts them (zod's catchall/loose). */

@@ -96,6 +96,15 @@ describe('getDeployClient against the fake target (test_deployments)', () => {
     );
   });
 
+  it('suggests the closest installed target and a lowercase package name for a mistyped one', async () => {
+    const error = (await getDeployClient('FakeTarget', isolated).catch(
+      (caught: unknown) => caught,
+    )) as TargetNotFoundError;
+    expect(TargetNotFoundError.isInstance(error)).toBe(true);
+    expect(error.suggestions[0]).toBe("Did you mean 'faketarget'? Target names are case-sensitive.");
+    expect(error.suggestions).toContain('In a project: npm install @berth/target-faketarget');
+  });
+
   it('rejects a registry entry without runLocal and targetHelp, naming what is missing', async () => {
     registerTarget('dummy', async () => ({ PluginDeploymentClient }), { packageName: 'dummy-pkg' });
     await expect(getDeployClient('dummy', isolated)).rejects.toThrow(

@@ -1,4 +1,5 @@
 import { BerthError } from './berth-error.js';
+import { closestMatch } from './closest-match.js';
 import { type DiscoveryOptions, discoverPackages } from './package-discovery.js';
 import { importPackageEntry } from './package-entry.js';
 import { readManifest, TARGET_NAME } from './package-manifest.js';
@@ -175,14 +176,18 @@ export class TargetNotFoundError extends BerthError {
 
   constructor(uri: string, target: string, available: TargetInfo[]) {
     const names = available.map((info) => info.name);
+    const nearest = closestMatch(target, names);
+    // npm names are lowercase; a target typed as `Memory` still maps to an installable name.
+    const packageName = `@berth/target-${target.toLowerCase()}`;
     super(
       `No plugin found for managing model deployments to "${uri}". In order to deploy models to "${uri}", install a package that provides the "${target}" target.`,
       {
         code: 'RESOURCE_DOES_NOT_EXIST',
         suggestions: [
+          ...(nearest ? [`Did you mean '${nearest}'? Target names are case-sensitive.`] : []),
           names.length > 0 ? `Installed targets: ${names.join(', ')}.` : 'No deployment targets are installed.',
-          `In a project: npm install @berth/target-${target}`,
-          `For a global berth CLI: berth targets add @berth/target-${target}`,
+          `In a project: npm install ${packageName}`,
+          `For a global berth CLI: berth targets add ${packageName}`,
           'Community targets are published as berth-target-<name> or @<scope>/berth-target-<name>.',
         ],
       },

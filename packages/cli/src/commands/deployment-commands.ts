@@ -90,14 +90,15 @@ interface ListOptions extends TargetOptions, JsonOption {
 }
 
 export async function listDeployments(options: ListOptions): Promise<void> {
-  const client = await openClient(await resolveTargetUri(options));
+  const targetUri = await resolveTargetUri(options);
+  const client = await openClient(targetUri);
   const deployments: Deployment[] = await client.listDeployments(
     options.endpoint !== undefined ? { endpoint: options.endpoint } : undefined,
   );
   if (options.json) return printJson(deployments);
   if (deployments.length === 0) return printLine('No deployments.');
   const { columns, hidden } = summaryColumns(deployments, DEPLOYMENT_COLUMNS);
-  const more = hidden ? "\n(more fields: 'berth get --name <name>', or --json)" : '';
+  const more = hidden ? `\n(more fields: 'berth get -t ${targetUri} --name <name>', or --json)` : '';
   await printLine(`List of all deployments:\n${formatTable(deployments, columns)}${more}`);
 }
 

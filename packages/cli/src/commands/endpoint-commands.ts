@@ -53,12 +53,13 @@ export async function deleteEndpoint(options: EndpointOptions): Promise<void> {
 }
 
 export async function listEndpoints(options: TargetOptions & JsonOption): Promise<void> {
-  const client = await openClient(await resolveTargetUri(options));
+  const targetUri = await resolveTargetUri(options);
+  const client = await openClient(targetUri);
   const endpoints: Endpoint[] = await client.listEndpoints();
   if (options.json) return printJson(endpoints);
   if (endpoints.length === 0) return printLine('No endpoints.');
   const { columns, hidden } = summaryColumns(endpoints, ENDPOINT_COLUMNS);
-  const more = hidden ? "\n(more fields: 'berth get-endpoint --endpoint <name>', or --json)" : '';
+  const more = hidden ? `\n(more fields: 'berth get-endpoint -t ${targetUri} --endpoint <name>', or --json)` : '';
   await printLine(`List of all endpoints:\n${formatTable(endpoints, columns)}${more}`);
 }
 
