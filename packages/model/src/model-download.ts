@@ -41,8 +41,6 @@ async function cached(
   const final = path.join(cacheDir, cacheKey(identity));
   const existing = await readMarker(final);
   if (existing !== undefined) return existing;
-  // The marker is written before the atomic rename, so a folder without one is not ours: replace it.
-  await rm(final, { recursive: true, force: true });
   await mkdir(cacheDir, { recursive: true });
   const temp = path.join(cacheDir, `.tmp-${cacheKey(identity)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(temp);
@@ -59,9 +57,15 @@ async function cached(
     } catch (error) {
       // Another process finished the same download first: use theirs.
       const theirs = await readMarker(final);
-      if (theirs === undefined) throw error;
-      await rm(temp, { recursive: true, force: true });
-      return theirs;
+      if (theirs !== undefined) {
+        await rm(temp, { recursive: true, force: true });
+        return theirs;
+      }
+      // The marker is written before the atomic rename, so a folder without one is debris: replace it.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw error;
+      await rm(final, { recursive: true, force: true });
+      await rename(temp, final);
     }
     return path.join(final, path.relative(temp, root));
   } catch (error) {

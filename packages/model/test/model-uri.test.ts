@@ -429,3 +429,17 @@ describe('credentials in an http(s) URL', () => {
     }
   });
 });
+
+describe('download cache debris', () => {
+  it('a cache folder without its completion marker is replaced by a fresh download', async () => {
+    const cacheDir = await tempDir();
+    const archiveDir = await tempDir();
+    await tar.c({ gzip: true, file: path.join(archiveDir, 'iris.tar.gz'), cwd: exampleModel('iris') }, ['.']);
+    const first = await resolveModelUri(path.join(archiveDir, 'iris.tar.gz'), { cacheDir });
+    await rm(path.join(first, '.berth-download.json'));
+    await rm(path.join(first, 'model.onnx'));
+    const second = await resolveModelUri(path.join(archiveDir, 'iris.tar.gz'), { cacheDir });
+    expect(second).toBe(first);
+    expect(await irisLabels(second)).toEqual([0, 1, 2, 2]);
+  });
+});
