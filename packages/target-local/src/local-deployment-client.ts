@@ -578,7 +578,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     store.patchDeployment(name, { state: 'stopping' });
     if (isOurProcess(record.supervisorPid, SUPERVISOR_MARKER)) await stopGroup(record.supervisorPid, DRAIN_MS);
     // The server may outlive a supervisor killed with -9.
-    if (record.serverPid && isOurProcess(record.serverPid, 'scoring-server')) {
+    if (record.serverPid && isOurProcess(record.serverPid, 'server-process.js')) {
       signal(record.serverPid, 'SIGTERM');
       if (!(await waitForExit(record.serverPid, DRAIN_MS))) signal(record.serverPid, 'SIGKILL');
     }

@@ -77,5 +77,8 @@ async function start(message: ServerStartMessage): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Without its supervisor nobody would restart or stop this server: drain and exit, and the next
+  // command that touches the deployment starts a new supervisor on the same port.
+  process.on('disconnect', stop);
   process.channel?.unref();
 }
