@@ -33,7 +33,7 @@ async function baseline() {
   const predictions = new Array(parsed.data.length);
   for (let row = 0; row < predictions.length; row++) {
     predictions[row] = {
-      probabilities: Array.from(probabilities.subarray(row * 3, row * 3 + 3)),
+      probabilities: [probabilities[row * 3], probabilities[row * 3 + 1], probabilities[row * 3 + 2]], // specialised to 3 classes
       label: Number(label[row]),
     };
   }

@@ -70,7 +70,7 @@ export function concatInputs(inputs: ModelInput[]): ModelInput {
     if (input.kind !== 'tensors') throw incompatible('mixed frame and tensor inputs');
     return input.tensors;
   });
-  const tensors: Record<string, Tensor> = {};
+  const tensors: Record<string, Tensor> = Object.create(null);
   for (const [name, tensor] of Object.entries(first.tensors)) {
     const inner = tensor.shape.slice(1).join(',');
     const parts = feeds.map((feed) => {
@@ -137,7 +137,7 @@ export function splitOutput(output: ModelOutput, rowCounts: number[]): ModelOutp
   }
   let offset = 0;
   return rowCounts.map((count) => {
-    const tensors: Record<string, Tensor> = {};
+    const tensors: Record<string, Tensor> = Object.create(null);
     for (const [name, tensor] of Object.entries(output.tensors)) tensors[name] = sliceRows(tensor, offset, count);
     offset += count;
     return { kind: 'tensors', orientation: output.orientation, tensors };

@@ -103,7 +103,7 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
       } catch (error) {
         throw BerthError.isInstance(error) ? error : unexpected(error);
       }
-      const tensors: Record<string, Tensor> = {};
+      const tensors: Record<string, Tensor> = Object.create(null);
       for (const name of outputOrder) {
         const zipMap = zipMaps.find((candidate) => candidate.output === name);
         if (zipMap === undefined) {

@@ -126,7 +126,7 @@ export function zipRows(
   const width = labels.length;
   const out: Array<Record<string, number>> = new Array(rows);
   for (let row = 0; row < rows; row++) {
-    const map: Record<string, number> = {};
+    const map: Record<string, number> = Object.create(null);
     for (let column = 0; column < width; column++) map[String(labels[column])] = data[row * width + column] as number;
     out[row] = map;
   }

@@ -75,11 +75,18 @@ function rowReader(tensor: Tensor, rowCount: number): Cell {
   if (scalarRow) return (row) => (row < rows ? read(row * perRow) : null);
   if (inner.length === 1 && isPlainNumbers(data)) {
     // The common case (class probabilities): one flat list of numbers per row.
+    // Array literals are packed from the start; JSON.stringify is fastest on those.
+    if (perRow === 2) return (row) => (row < rows ? [data[row * 2], data[row * 2 + 1]] : null);
+    if (perRow === 3) return (row) => (row < rows ? [data[row * 3], data[row * 3 + 1], data[row * 3 + 2]] : null);
+    if (perRow === 4) {
+      return (row) => (row < rows ? [data[row * 4], data[row * 4 + 1], data[row * 4 + 2], data[row * 4 + 3]] : null);
+    }
     return (row) => {
       if (row >= rows) return null;
       const start = row * perRow;
-      const values = new Array<number>(perRow);
-      for (let index = 0; index < perRow; index++) values[index] = data[start + index] as number;
+      // push keeps the array packed; JSON.stringify takes a slower path for holey `new Array(n)`.
+      const values: number[] = [];
+      for (let index = 0; index < perRow; index++) values.push(data[start + index] as number);
       return values;
     };
   }
@@ -92,12 +99,41 @@ function recordsJsonable(tensors: Record<string, Tensor>): unknown[] {
   const names = entries.map(([name]) => name);
   const readers = entries.map(([, tensor]) => rowReader(tensor, rowCount));
   const rows = new Array<unknown>(rowCount);
-  for (let row = 0; row < rowCount; row++) {
-    const record: Record<string, unknown> = {};
-    for (let index = 0; index < names.length; index++) record[names[index] as string] = (readers[index] as Cell)(row);
-    rows[row] = record;
+  const makeRow = rowConstructor(names);
+  if (makeRow !== undefined && readers.length === 1) {
+    const [first] = readers as [Cell];
+    for (let row = 0; row < rowCount; row++) rows[row] = makeRow(first(row));
+  } else if (makeRow !== undefined && readers.length === 2) {
+    const [first, second] = readers as [Cell, Cell];
+    for (let row = 0; row < rowCount; row++) rows[row] = makeRow(first(row), second(row));
+  } else if (makeRow !== undefined) {
+    const cells = new Array<unknown>(readers.length);
+    for (let row = 0; row < rowCount; row++) {
+      for (let index = 0; index < readers.length; index++) cells[index] = (readers[index] as Cell)(row);
+      rows[row] = makeRow(...cells);
+    }
+  } else {
+    for (let row = 0; row < rowCount; row++) {
+      // A null prototype makes `__proto__` an ordinary key.
+      const record = Object.create(null) as Record<string, unknown>;
+      for (let index = 0; index < names.length; index++) record[names[index] as string] = (readers[index] as Cell)(row);
+      rows[row] = record;
+    }
   }
   return rows;
+}
+
+/**
+ * A constructor returning an object literal with the output names as keys: such objects share one
+ * shape and JSON.stringify walks them about 30% faster than objects filled key by key. Names are
+ * embedded as JSON string literals; `__proto__` (which a literal would treat as the prototype) and
+ * very wide outputs use the generic path.
+ */
+function rowConstructor(names: string[]): ((...cells: unknown[]) => unknown) | undefined {
+  if (names.length === 0 || names.length > 64 || names.includes('__proto__')) return undefined;
+  const parameters = names.map((_, index) => `c${index}`);
+  const body = `return {${names.map((name, index) => `${JSON.stringify(name)}: c${index}`).join(', ')}};`;
+  return new Function(...parameters, body) as (...cells: unknown[]) => unknown;
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
@@ -109,7 +145,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 function predictionsValue(output: ModelOutput): unknown {
   if (output.kind === 'json') return output.value;
   if (output.orientation === 'records') return recordsJsonable(output.tensors);
-  const value: Record<string, unknown> = {};
+  const value: Record<string, unknown> = Object.create(null);
   for (const [name, tensor] of Object.entries(output.tensors)) value[name] = tensorToJsonable(tensor);
   return value;
 }

@@ -278,3 +278,18 @@ describe('unified LLM payloads', () => {
     expect(parseScoringRequest('{"prompt": "x", "temperature": 1}', 'json').params).toBeUndefined();
   });
 });
+
+describe('keys named __proto__ are data, not prototypes', () => {
+  it('instances, inputs dicts and LLM payloads keep them as ordinary names', () => {
+    const instances = parseScoringRequest('{"instances": [{"__proto__": 1, "a": 2}]}', 'json').input;
+    expect(instances.kind === 'tensors' && Object.keys(instances.tensors)).toEqual(['__proto__', 'a']);
+    const inputs = parseScoringRequest('{"inputs": {"__proto__": [1], "b": [2]}}', 'json').input;
+    expect(inputs.kind === 'tensors' && Object.keys(inputs.tensors)).toEqual(['__proto__', 'b']);
+    const signature = parseSignature({
+      params: '[{"name": "__proto__", "type": "long", "default": 1, "shape": null}]',
+    });
+    const llm = parseScoringRequest('{"prompt": "x", "__proto__": 5}', 'json', signature);
+    expect(Object.keys(llm.params ?? {})).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
