@@ -116,6 +116,7 @@ export const PROCESS_KEYS = [
   'timeout',
   'env',
   'allow_code',
+  'restart_limit',
 ] as const;
 
 export const DEFAULTS = {

@@ -224,9 +224,13 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       const target = await this.updateTarget(store, record, options, config);
       const merged = parseLocalConfig(target.config);
       const host = checkHost(merged, (message) => process.stderr.write(`${message}\n`));
-      const restart = PROCESS_KEYS.some(
-        (key) => JSON.stringify(record.config[key] ?? null) !== JSON.stringify(target.config[key] ?? null),
-      );
+      // A crashed deployment (restart limit reached) has no process to swap into: any update starts a new one.
+      const crashed = record.state === 'crashed' || !isOurProcess(record.supervisorPid, SUPERVISOR_MARKER);
+      const restart =
+        crashed ||
+        PROCESS_KEYS.some(
+          (key) => JSON.stringify(record.config[key] ?? null) !== JSON.stringify(target.config[key] ?? null),
+        );
       const modelChanged = target.model.directory !== record.modelDirectory || target.model.flavor !== record.flavor;
       if (!restart && !modelChanged && target.model.modelUri === record.modelUri) return this.getDeployment(name);
       const readiness = seconds(config.readiness_timeout ?? merged.readiness_timeout, DEFAULTS.readinessTimeoutSeconds);

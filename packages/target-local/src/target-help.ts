@@ -16,7 +16,8 @@ Commands
   update   --name N [-m MODEL] [-f FLAVOR] [-C ...] model only: hot swap in the running server (no
            request fails; if the new model fails to load or to answer its readiness inference,
            the old one keeps serving and the error says why). Process config (port, host,
-           workers, batching, timeout, env, allow_code): a new process starts on a new port, is
+           workers, batching, timeout, env, allow_code, restart_limit) or a crashed
+           deployment: a new process starts on a new port, is
            checked, the record and any endpoint switch to it, then the old one drains and stops —
            clients that cached the old URL must re-read it (use an endpoint for a stable address).
            Every successful update records a new version.

@@ -8,6 +8,7 @@ const client = new LocalDeploymentClient(`local:${state}`);
 
 afterAll(async () => {
   await client.deleteDeployment('sup').catch(() => undefined);
+  await client.deleteDeployment('fragile').catch(() => undefined);
   await client.close();
   destroyStateDirectory(state);
 }, 60_000);
@@ -74,4 +75,32 @@ describe('supervision', () => {
     const response = await client.predict('sup', irisInput);
     expect((response.predictions as unknown[]).length).toBe(3);
   }, 60_000);
+});
+
+describe('restart limit', () => {
+  it('marks a deployment crashed after restart_limit restarts within a minute; an update revives it', async () => {
+    const created = await client.createDeployment('fragile', irisModel, { config: { restart_limit: '1' } });
+    try {
+      process.kill(created.pid as number, 'SIGKILL');
+      let current = created;
+      const deadline = Date.now() + 20_000;
+      while ((current.pid === created.pid || current.state !== 'ready') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        current = await client.getDeployment('fragile');
+      }
+      expect(current.restarts).toBe(1);
+      process.kill(current.pid as number, 'SIGKILL');
+      while (current.state !== 'crashed' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        current = await client.getDeployment('fragile');
+      }
+      expect(current.state).toBe('crashed');
+      expect(current.lastError).toMatch(/SIGKILL/);
+      const revived = await client.updateDeployment('fragile', { modelUri: irisModel, config: { restart_limit: '2' } });
+      expect(revived.state).toBe('ready');
+      expect((await client.predict('fragile', irisInput)).predictions).toHaveLength(3);
+    } finally {
+      await client.deleteDeployment('fragile');
+    }
+  }, 90_000);
 });
