@@ -49,8 +49,11 @@ function createInProcess(name: string): Promise<{ ok: boolean; code?: string; me
 describe('concurrent CLI processes', () => {
   it('20 concurrent creates of the same name: exactly one succeeds, the rest get RESOURCE_ALREADY_EXISTS', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => createInProcess('same')));
-    expect(results.filter((r) => r.ok)).toHaveLength(1);
     const failures = results.filter((r) => !r.ok);
+    expect(
+      results.filter((r) => r.ok),
+      JSON.stringify(failures.find((r) => r.code !== 'RESOURCE_ALREADY_EXISTS')),
+    ).toHaveLength(1);
     expect(failures.map((r) => r.code)).toEqual(Array(19).fill('RESOURCE_ALREADY_EXISTS'));
     expect((await client.listDeployments()).map((d) => d.name)).toEqual(['same']);
     await client.deleteDeployment('same');
