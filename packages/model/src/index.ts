@@ -21,7 +21,7 @@ export {
   type Schema,
   type TensorSpec,
 } from './model-signature.js';
-export { type ResolveModelUriOptions, resolveModelUri } from './model-uri.js';
+export { defaultModelCacheDir, type ResolveModelUriOptions, resolveModelUri } from './model-uri.js';
 export { validateOnnxSessionOptions } from './onnx-session-options.js';
 export { predictionsToJSON } from './predictions-json.js';
 export { type InputExample, type SaveModelOptions, saveModel } from './save-model.js';

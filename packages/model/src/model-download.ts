@@ -6,7 +6,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,18 +13,13 @@ import { BerthError } from '@berth/core';
 import { stringify } from 'yaml';
 import { checkArchiveEntry, extractTarGz, findModelRoot } from './archive-extraction.js';
 import { missingMLmodelError, parseMLmodel } from './mlmodel.js';
-import { localPathOf, unknownSchemeError, uriScheme } from './model-uri.js';
+import { defaultModelCacheDir, localPathOf, unknownSchemeError, uriScheme } from './model-uri.js';
 import { externalDataLocations } from './onnx-external-data.js';
 import { type ArtifactFile, fetchTracking, redact, trackingStore, trackingUri } from './tracking-client.js';
 
 const MARKER = '.berth-download.json';
 const DOWNLOAD_TIMEOUT_MS = 30 * 60_000;
 const ARCHIVE = /\.(tar\.gz|tgz)$/i;
-
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.BERTH_HOME && env.BERTH_HOME !== '' ? env.BERTH_HOME : path.join(os.homedir(), '.berth');
-  return path.join(home, 'cache', 'models');
-}
 
 function cacheKey(identity: string): string {
   return createHash('sha256').update(identity).digest('hex').slice(0, 32);
@@ -86,7 +80,7 @@ async function readMarker(directory: string): Promise<string | undefined> {
 }
 
 /** A local `.tar.gz` model: extracted once per (path, size, mtime). */
-export async function extractArchiveToCache(archive: string, cacheDir = defaultCacheDir()): Promise<string> {
+export async function extractArchiveToCache(archive: string, cacheDir = defaultModelCacheDir()): Promise<string> {
   const info = await stat(archive);
   const identity = `archive:${path.resolve(archive)}:${info.size}:${info.mtimeMs}`;
   return cached(cacheDir, identity, archive, (directory) => extractTarGz(archive, directory));
@@ -148,7 +142,7 @@ export interface DownloadOptions {
   cacheDir?: string;
 }
 
-export async function downloadModel(uri: string, scheme: string, cacheDir = defaultCacheDir()): Promise<string> {
+export async function downloadModel(uri: string, scheme: string, cacheDir = defaultModelCacheDir()): Promise<string> {
   if (scheme === 'models') return downloadRegisteredModel(uri, cacheDir);
   if (scheme === 'runs') {
     const { runId, artifactPath } = parseRunsUri(uri);

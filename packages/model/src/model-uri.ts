@@ -3,6 +3,7 @@
  * URIs are downloaded into the cache (see `model-download.ts`).
  */
 import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthError } from '@berth/core';
@@ -33,6 +34,12 @@ export function localPathOf(uri: string): string {
   // file:relative/path and file:///abs/path both occur in MLflow.
   if (uri.startsWith('file://')) return fileURLToPath(uri);
   return path.resolve(decodeURIComponent(uri.slice('file:'.length)));
+}
+
+/** `<BERTH_HOME>/cache/models` (BERTH_HOME defaults to ~/.berth): where remote models are cached. */
+export function defaultModelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.BERTH_HOME && env.BERTH_HOME !== '' ? env.BERTH_HOME : path.join(os.homedir(), '.berth');
+  return path.join(home, 'cache', 'models');
 }
 
 export async function resolveModelUri(uri: string, options: ResolveModelUriOptions = {}): Promise<string> {
