@@ -421,6 +421,9 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       },
     };
     const offset = fileSize(record.logFile);
+    // A generation started again under the same id (the fallback of a failed same-port update)
+    // must not be taken for ready on its predecessor's announcement.
+    rmSync(readyFile, { force: true });
     const supervisorPid = spawnSupervisor(spec, record.logFile, {
       ...(config.env ?? {}),
       BERTH_CONTROL_TOKEN: record.controlToken,

@@ -105,3 +105,24 @@ describe('updates under load', () => {
     expect(after.state).toBe('ready');
   }, 240_000);
 });
+
+describe('fixed ports', () => {
+  it('a process update on the same fixed port stops then starts; a broken one restores the old process', async () => {
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const created = await client.createDeployment('fixed', irisModel, { config: { port } });
+    try {
+      expect(created.url).toBe(`http://127.0.0.1:${port}`);
+      const updated = await client.updateDeployment('fixed', { config: { workers: '2' } });
+      expect([updated.url, updated.version, updated.state]).toEqual([created.url, 2, 'ready']);
+      const failure = await client
+        .updateDeployment('fixed', { modelUri: unloadable, config: { workers: '1' } })
+        .catch((error: Error) => error);
+      expect(failure).toBeInstanceOf(Error);
+      const after = await client.getDeployment('fixed');
+      expect([after.url, after.version, after.state]).toEqual([created.url, 2, 'ready']);
+      expect((await client.predict('fixed', irisInput)).predictions).toHaveLength(3);
+    } finally {
+      await client.deleteDeployment('fixed');
+    }
+  }, 120_000);
+});
