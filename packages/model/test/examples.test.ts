@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LoadedModel, loadModel, parseScoringRequest, predictionsToJSON } from '../src/index.js';
 import { exampleModel } from './paths.js';
+import { tempDir } from './temp-dir.js';
 
 interface IrisExpected {
   input: number[][];
@@ -126,8 +127,6 @@ describe('iris-tensor fed frames', () => {
 
 describe('servingInputExample for models saved before serving_input_example.json existed', () => {
   it('builds the request from input_example.json (dataframe → dataframe_split, ndarray → inputs)', async () => {
-    const { cp, rm, writeFile } = await import('node:fs/promises');
-    const { tempDir } = await import('./temp-dir.js');
     for (const [name, key] of [
       ['iris', 'dataframe_split'],
       ['iris-tensor', 'inputs'],
