@@ -129,12 +129,23 @@ function recordsJsonable(tensors: Record<string, Tensor>): unknown[] {
  * embedded as JSON string literals; `__proto__` (which a literal would treat as the prototype) and
  * very wide outputs use the generic path.
  */
-function rowConstructor(names: string[]): ((...cells: unknown[]) => unknown) | undefined {
+function rowConstructor(names: string[]): RowConstructor | undefined {
   if (names.length === 0 || names.length > 64 || names.includes('__proto__')) return undefined;
-  const parameters = names.map((_, index) => `c${index}`);
-  const body = `return {${names.map((name, index) => `${JSON.stringify(name)}: c${index}`).join(', ')}};`;
-  return new Function(...parameters, body) as (...cells: unknown[]) => unknown;
+  // A server answers with the same output names every time: compile once per name list, not per request.
+  const key = names.join('\u0000');
+  let constructor = rowConstructors.get(key);
+  if (constructor === undefined) {
+    const parameters = names.map((_, index) => `c${index}`);
+    const body = `return {${names.map((name, index) => `${JSON.stringify(name)}: c${index}`).join(', ')}};`;
+    constructor = new Function(...parameters, body) as RowConstructor;
+    if (rowConstructors.size >= 64) rowConstructors.clear();
+    rowConstructors.set(key, constructor);
+  }
+  return constructor;
 }
+
+type RowConstructor = (...cells: unknown[]) => unknown;
+const rowConstructors = new Map<string, RowConstructor>();
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint' || (ArrayBuffer.isView(value) && !(value instanceof DataView)))
