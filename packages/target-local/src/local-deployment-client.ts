@@ -166,6 +166,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     // costs a few hundred ms); a remote URI must be resolved first.
     const local = localModelDirectory(modelUri);
     const resolved = local === undefined ? await this.inspect(modelUri, options.flavor) : undefined;
+    if (resolved) requireCodeAllowed(name, resolved.flavor, config.allow_code);
     const record: Omit<DeploymentRecord, 'createdAt' | 'updatedAt'> = {
       name,
       flavor: resolved?.flavor ?? options.flavor ?? '',
@@ -192,6 +193,8 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       if (resolved) launch = resolved;
       else {
         const inspection = this.inspect(modelUri, options.flavor).then((model) => {
+          // Refused here, before the server's own refusal: that one costs a full process start.
+          requireCodeAllowed(name, model.flavor, config.allow_code);
           store.setModel(name, 1, model.directory, model.flavor);
           return model;
         });
@@ -223,6 +226,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       let record = await this.ensureRunning(store, existing, true);
       const target = await this.updateTarget(store, record, options, config);
       const merged = parseLocalConfig(target.config);
+      requireCodeAllowed(name, target.model.flavor, merged.allow_code);
       const host = checkHost(merged, (message) => process.stderr.write(`${message}\n`));
       // A crashed deployment (restart limit reached) has no process to swap into: any update starts a new one.
       const crashed = record.state === 'crashed' || !isOurProcess(record.supervisorPid, SUPERVISOR_MARKER);
@@ -316,7 +320,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     if (answer.status >= 200 && answer.status < 300) return;
     const { code, message } = errorFromBody(answer.text);
     throw new BerthError(
-      `Update of '${record.name}' failed: the new model (${model.modelUri}) did not load or failed its readiness inference: ${message}. Version ${record.version} (${record.modelUri}) keeps serving.`,
+      `Update of '${record.name}' failed: the new model (${model.modelUri}) did not load or failed its readiness inference: ${message.replace(/\.+$/, '')}. Version ${record.version} (${record.modelUri}) keeps serving.`,
       { code: code ?? 'INVALID_PARAMETER_VALUE', suggestions: [`See the log: ${record.logFile}`] },
     );
   }
@@ -982,4 +986,13 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       createdAt: new Date(record.createdAt).toISOString(),
     };
   }
+}
+
+/** The js flavor runs the model directory's own code: only with `-C allow_code=true`. */
+function requireCodeAllowed(name: string, flavor: string, allowCode: boolean | undefined): void {
+  if (flavor !== 'js' || allowCode === true) return;
+  throw new BerthError(
+    `Deployment '${name}' would run model code: the 'js' flavor executes the model's own JavaScript, which is off unless allowed.`,
+    { code: 'PERMISSION_DENIED', suggestions: ['Pass -C allow_code=true if you trust this model.'] },
+  );
 }
