@@ -36,14 +36,22 @@ const targetCommands = () => import('./commands/target-commands.js');
 const targetsCommand = () => import('./commands/targets-command.js');
 const targetPackagesCommand = () => import('./commands/target-packages-command.js');
 
-export function createProgram(): Command {
+/**
+ * `jsonErrors`: commander prints nothing for a usage error, so the caller can report it as the one
+ * JSON document `--json` promises on stderr (subcommands copy these settings when created).
+ */
+export function createProgram(options: { jsonErrors?: boolean } = {}): Command {
   const program = new Command('berth')
     .description('Deploy ML models to any installed target (MLflow-compatible deployments CLI).')
     .version(__BERTH_CLI_VERSION__, '-V, --version')
     .helpCommand(false)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'Error: ')) })
-    .showHelpAfterError("(add --help for usage, or run 'berth help <command>')");
+    .configureOutput({
+      outputError: (text, write) => {
+        if (!options.jsonErrors) write(text.replace(/^error: /, 'Error: '));
+      },
+    })
+    .showHelpAfterError(options.jsonErrors ? false : "(add --help for usage, or run 'berth help <command>')");
   // MLflow lists the installed targets here; discovery (reading package.json files) would cost
   // more than the start-up budget of --help allows, so the help points to `berth targets`.
   program.addHelpText(

@@ -1,6 +1,7 @@
 import { CommanderError } from '@commander-js/extra-typings';
 import { createProgram } from './program.js';
 import { reportError } from './report-error.js';
+import { UsageError } from './usage-error.js';
 
 /**
  * Runs one berth command line. Resolves to the exit code, or `undefined` when the command wants
@@ -8,7 +9,8 @@ import { reportError } from './report-error.js';
  */
 export async function runCli(argv: string[]): Promise<number | undefined> {
   const args = argv.slice(2);
-  const program = createProgram();
+  const json = args.includes('--json');
+  const program = createProgram({ jsonErrors: json });
   if (args.length === 0) {
     program.outputHelp();
     return 0;
@@ -17,7 +19,11 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     await program.parseAsync(argv);
     return args[0] === 'run-local' ? undefined : 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2; // commander printed it
-    return reportError(error, { json: args.includes('--json') });
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      if (!json) return 2; // commander printed it
+      return reportError(new UsageError(error.message.replace(/^error: /i, '')), { json });
+    }
+    return reportError(error, { json });
   }
 }
