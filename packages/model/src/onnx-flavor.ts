@@ -90,6 +90,7 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
     (name) => fetches.includes(name) || zipMaps.some((zipMap) => zipMap.output === name),
   );
   fetches.push(...zipMaps.map((zipMap) => zipMap.input));
+  const zipMapByOutput = new Map(zipMaps.map((zipMap) => [zipMap.output, zipMap]));
   if (fetches.length === 0) {
     throw BerthError.invalidParameterValue(
       `The ONNX model at "${file}" has no tensor outputs (outputs: ${session.outputNames.join(', ')}); onnxruntime-node can only return tensors.`,
@@ -105,7 +106,7 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
       }
       const tensors: Record<string, Tensor> = Object.create(null);
       for (const name of outputOrder) {
-        const zipMap = zipMaps.find((candidate) => candidate.output === name);
+        const zipMap = zipMapByOutput.get(name);
         if (zipMap === undefined) {
           tensors[name] = fromOrt(results[name] as OrtTensor);
           continue;
@@ -142,25 +143,26 @@ async function exposeZipMaps(
   }
 }
 
+const ORT_OUTPUT_DTYPES: ReadonlySet<string> = new Set<DType>([
+  'float64',
+  'float32',
+  'int64',
+  'int32',
+  'int16',
+  'int8',
+  'uint64',
+  'uint32',
+  'uint16',
+  'uint8',
+  'bool',
+  'string',
+]);
+
 function fromOrt(value: OrtTensor): Tensor {
   const shape = value.dims.map(Number);
   const type = value.type as string;
   if (type === 'float16') return { dtype: 'float32', shape, data: Float32Array.from(value.data as ArrayLike<number>) };
-  const known: DType[] = [
-    'float64',
-    'float32',
-    'int64',
-    'int32',
-    'int16',
-    'int8',
-    'uint64',
-    'uint32',
-    'uint16',
-    'uint8',
-    'bool',
-    'string',
-  ];
-  const dtype = known.includes(type as DType) ? (type as DType) : 'object';
+  const dtype = ORT_OUTPUT_DTYPES.has(type) ? (type as DType) : 'object';
   const data = value.data as TypedArray | string[];
   return { dtype, shape, data: Array.isArray(data) ? data.slice() : data };
 }
@@ -188,7 +190,10 @@ function buildFeeds(ort: OrtModule, input: ModelInput, inputs: InputInfo[]): Rec
   }
   if (inputs.length === 1) {
     const info = inputs[0] as InputInfo;
-    toFeed(info, frameTensor(input.columns, input.rowCount, info.rank));
+    toFeed(
+      info,
+      floatFrameTensor(input.columns, input.rowCount, info) ?? frameTensor(input.columns, input.rowCount, info.rank),
+    );
     return feeds;
   }
   const byName = new Map(input.columns.map((column) => [column.name, column]));
@@ -208,6 +213,27 @@ function unmappableArray(inputs: InputInfo[]): BerthError {
   return BerthError.invalidParameterValue(
     `Unable to map numpy array input to the expected model input. Numpy arrays can only be used as input for MLflow ONNX models that have a single input. This model requires ${inputs.length} inputs. Please pass in data as either a dictionary or a DataFrame with the following tensors: [${inputs.map((info) => `'${info.name}'`).join(', ')}].`,
   );
+}
+
+/**
+ * The common case of a frame of float columns fed to a `tensor(float)`/`tensor(double)` input:
+ * fill the input's array in one pass. frameTensor + castForInput give the same values (float64 →
+ * float32 rounds once either way) through an intermediate float64 array.
+ */
+function floatFrameTensor(columns: Column[], rowCount: number, info: InputInfo): Tensor | undefined {
+  const width = columns.length;
+  if (width < 2 || (info.type !== 'float32' && info.type !== 'float64')) return undefined;
+  for (const column of columns) {
+    const dtype = columnDType(column);
+    if (dtype !== 'float64' && dtype !== 'float32') return undefined;
+    if (!(column.values instanceof Float64Array || column.values instanceof Float32Array)) return undefined;
+  }
+  const data = info.type === 'float32' ? new Float32Array(rowCount * width) : new Float64Array(rowCount * width);
+  for (let position = 0; position < width; position++) {
+    const values = (columns[position] as Column).values as Float64Array | Float32Array;
+    for (let row = 0; row < rowCount; row++) data[row * width + position] = values[row] as number;
+  }
+  return { dtype: info.type, shape: [rowCount, width], data };
 }
 
 /** numpy's `df.values`: `[rows, ncols]`, or the column alone for a rank-1 input. */

@@ -19,7 +19,13 @@ const PROTOCOL_CHANGE_NOTE =
   'the new request format. For more information about the updated MLflow Model scoring protocol in MLflow 2.0, see ' +
   'https://mlflow.org/docs/latest/models.html#deploy-mlflow-models.';
 
+// The answers for the two headers nearly every client sends, shared (decisions are read-only).
+const JSON_DECISION: ContentTypeDecision = { ok: true, format: 'json' };
+const CSV_DECISION: ContentTypeDecision = { ok: true, format: 'csv' };
+
 export function negotiateContentType(header: string | undefined): ContentTypeDecision {
+  if (header === 'application/json') return JSON_DECISION;
+  if (header === 'text/csv') return CSV_DECISION;
   if (header === undefined || header.trim() === '') {
     return {
       ok: false,
@@ -50,8 +56,8 @@ export function negotiateContentType(header: string | undefined): ContentTypeDec
     };
   }
   const type = mime.trim().toLowerCase();
-  if (type === 'application/json') return { ok: true, format: 'json' };
-  if (type === 'text/csv') return { ok: true, format: 'csv' };
+  if (type === 'application/json') return JSON_DECISION;
+  if (type === 'text/csv') return CSV_DECISION;
   return {
     ok: false,
     status: 415,

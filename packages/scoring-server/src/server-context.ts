@@ -1,5 +1,6 @@
 import type { ModelInput } from '@berth/model';
 import type { Logger } from 'pino';
+import { deadlineQueue } from './deadline-queue.js';
 import type { ServerMetrics } from './metrics.js';
 import { Cancellation, type RunOutcome, type ScoreOutcome } from './model-runner.js';
 import { DeadlineExceeded } from './scoring-errors.js';
@@ -46,19 +47,19 @@ export function predictWithDeadline(
   slot.acquire();
   const run = slot.predict(input, params, cancellation);
   return new Promise<RunOutcome>((resolve, reject) => {
-    const timer = setTimeout(() => {
+    const deadline = deadlineQueue(context.timeoutSeconds * 1000).add(() => {
       cancellation.cancel();
       reject(new DeadlineExceeded(context.timeoutSeconds));
-    }, context.timeoutSeconds * 1000);
+    });
     run.then(
       (outcome) => {
-        clearTimeout(timer);
+        deadline.settle();
         slot.release();
         context.metrics.observeInference(outcome.mode, outcome.ms / 1000);
         resolve(outcome);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        deadline.settle();
         slot.release();
         reject(error);
       },
