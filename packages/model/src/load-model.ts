@@ -94,11 +94,17 @@ export async function loadModel(uriOrDirectory: string, options: LoadModelOption
     flavor,
     metadata,
     ...(signature === undefined ? {} : { signature }),
-    async predict(input, params) {
-      const enforced = enforceParams(params, signature?.params);
-      if (enforced.ignored.length > 0) options.onIgnoredParams?.(enforced.ignored);
-      const data = signature?.inputs ? enforceInputSchema(input, signature.inputs) : input;
-      return runner.predict(data, enforced.params, input.kind === 'columns' ? 'records' : 'tensors');
+    // Not an async function: returning the flavor's promise from one costs extra microtask turns
+    // per request. Schema errors still arrive as a rejected promise.
+    predict(input, params) {
+      try {
+        const enforced = enforceParams(params, signature?.params);
+        if (enforced.ignored.length > 0) options.onIgnoredParams?.(enforced.ignored);
+        const data = signature?.inputs ? enforceInputSchema(input, signature.inputs) : input;
+        return runner.predict(data, enforced.params, input.kind === 'columns' ? 'records' : 'tensors');
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     servingInputExample: () => readServingInputExample(directory, metadata),
     close: () => runner.close(),

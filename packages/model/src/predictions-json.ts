@@ -133,15 +133,15 @@ function rowConstructor(names: string[]): RowConstructor | undefined {
   if (names.length === 0 || names.length > 64 || names.includes('__proto__')) return undefined;
   // A server answers with the same output names every time: compile once per name list, not per request.
   const key = names.join('\u0000');
-  let constructor = rowConstructors.get(key);
-  if (constructor === undefined) {
+  let make = rowConstructors.get(key);
+  if (make === undefined) {
     const parameters = names.map((_, index) => `c${index}`);
     const body = `return {${names.map((name, index) => `${JSON.stringify(name)}: c${index}`).join(', ')}};`;
-    constructor = new Function(...parameters, body) as RowConstructor;
+    make = new Function(...parameters, body) as RowConstructor;
     if (rowConstructors.size >= 64) rowConstructors.clear();
-    rowConstructors.set(key, constructor);
+    rowConstructors.set(key, make);
   }
-  return constructor;
+  return make;
 }
 
 type RowConstructor = (...cells: unknown[]) => unknown;

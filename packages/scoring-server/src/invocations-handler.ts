@@ -32,7 +32,8 @@ export function createInvocationsHandler(
   ) => {
     if (!response.headersSent) {
       const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-      response.writeHead(status, { 'content-type': type, 'content-length': length });
+      // The flat [name, value, …] form: node:http takes it without walking an object's keys.
+      response.writeHead(status, ['content-type', type, 'content-length', String(length)]);
       response.end(body);
     }
     let counter = countersByStatus.get(status);
@@ -116,7 +117,9 @@ export function createInvocationsHandler(
       refuseTooLarge(request, response, started);
       return true;
     }
-    const chunks: Buffer[] = [];
+    // Small bodies arrive in one chunk: keep it alone, make a list only for a second one.
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
     let size = 0;
     let refused = false;
     request.on('data', (chunk: Buffer) => {
@@ -127,22 +130,19 @@ export function createInvocationsHandler(
         refuseTooLarge(request, response, started);
         return;
       }
-      chunks.push(chunk);
+      if (first === undefined) first = chunk;
+      else if (chunks === undefined) chunks = [first, chunk];
+      else chunks.push(chunk);
     });
     request.on('end', () => {
       if (refused) return;
       if (!decision.ok) return finish(response, started, decision.status, TEXT_TYPE, decision.message);
       // Large bodies go to a worker undecoded (moved, not copied): decoding, parsing and serializing
       // them would hold the event loop for tens of milliseconds.
+      const bytes = chunks !== undefined ? Buffer.concat(chunks, size) : (first ?? Buffer.alloc(0));
       const work = context.current().runner.prefersWorkerFor(size)
-        ? scoreLarge(request, response, started, Buffer.concat(chunks, size), decision.format)
-        : score(
-            request,
-            response,
-            started,
-            chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'),
-            decision.format,
-          );
+        ? scoreLarge(request, response, started, chunks !== undefined ? bytes : Buffer.from(bytes), decision.format)
+        : score(request, response, started, bytes.toString('utf8'), decision.format);
       void work.catch((error: unknown) => {
         context.logger.error({ err: error }, 'request failed');
         sendError(response, started, {
