@@ -561,14 +561,13 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
   }
 
   private needsRecovery(record: DeploymentRecord): boolean {
-    const recorded = record.state === 'running' || (record.state === 'starting' && record.supervisorPid !== null);
-    if (!recorded) return false;
-    if (
-      record.state === 'starting' &&
-      Date.now() - record.updatedAt < RECOVERY_CLAIM_MS &&
-      record.supervisorPid === null
-    )
-      return false;
+    if (record.state !== 'running' && record.state !== 'starting') return false;
+    // 'starting' with no supervisor is a claim (recovery or create) still spawning one. A claim that
+    // old was abandoned: e.g. `berth list` began a recovery in the background and its process exited
+    // first. Without this the deployment would stay 'starting' and unreachable for good.
+    if (record.state === 'starting' && record.supervisorPid === null) {
+      return Date.now() - record.updatedAt >= RECOVERY_CLAIM_MS;
+    }
     return !isOurProcess(record.supervisorPid, SUPERVISOR_MARKER);
   }
 
