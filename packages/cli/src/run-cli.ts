@@ -1,4 +1,5 @@
 import { CommanderError } from '@commander-js/extra-typings';
+import { closeOpenClients } from './open-clients.js';
 import { createProgram } from './program.js';
 import { reportError } from './report-error.js';
 import { UsageError } from './usage-error.js';
@@ -17,8 +18,11 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
   }
   try {
     await program.parseAsync(argv);
-    return args[0] === 'run-local' ? undefined : 0;
+    if (args[0] === 'run-local') return undefined;
+    await closeOpenClients();
+    return 0;
   } catch (error) {
+    await closeOpenClients();
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0;
       if (!json) return 2; // commander printed it

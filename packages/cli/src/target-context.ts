@@ -9,6 +9,7 @@ import {
   type TargetConfig,
   validateConfig,
 } from '@berth/core';
+import { trackClient } from './open-clients.js';
 import { UsageError } from './usage-error.js';
 
 export interface TargetOptions {
@@ -27,8 +28,10 @@ export async function resolveTargetUri(options: TargetOptions): Promise<string> 
   }
 }
 
-export function openClient(targetUri: string): Promise<BaseDeploymentClient> {
-  return getDeployClient(targetUri);
+export async function openClient(targetUri: string): Promise<BaseDeploymentClient> {
+  const client = await getDeployClient(targetUri);
+  trackClient(client);
+  return client;
 }
 
 /** `-C key=value` pairs as strings; a malformed pair (no `=`, a repeated key) is a usage error, as in MLflow. */

@@ -1,14 +1,19 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalDeploymentClient } from '../dist/index.js';
-import { destroyStateDirectory, irisInput, irisModel, temporaryStateDirectory } from './helpers.js';
+import { destroyStateDirectory, irisInput, irisModel, repositoryRoot, temporaryStateDirectory } from './helpers.js';
+
+const cli = join(repositoryRoot, 'packages/cli/dist/index.js');
 
 const state = temporaryStateDirectory();
 const client = new LocalDeploymentClient(`local:${state}`);
 
 afterAll(async () => {
   await client.deleteDeployment('orphan').catch(() => undefined);
+  await client.deleteDeployment('rebooted').catch(() => undefined);
   await client.close();
   destroyStateDirectory(state);
 });
@@ -53,4 +58,34 @@ describe('a recovery claim whose process died', () => {
     expect(after.supervisorPid).not.toBe(supervisorPid);
     expect(after.url).toBe(created.url);
   }, 120_000);
+
+  it.runIf(existsSync(cli))(
+    '`berth list` finishes the restart it starts before the CLI exits',
+    async () => {
+      const created = await client.createDeployment('rebooted', irisModel);
+      process.kill(-(created.supervisorPid as number), 'SIGKILL');
+      await waitForExit(created.supervisorPid as number, 5_000);
+      await waitForExit(created.pid as number, 5_000);
+      const list = spawnSync(process.execPath, [cli, 'list', '-t', `local:${state}`, '--json'], {
+        cwd: repositoryRoot,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(list.status).toBe(0);
+      // The CLI exited: the supervisor it started must be recorded and alive, not cut off half-way.
+      const db = new Database(join(state, 'local.db'), { readonly: true });
+      const row = db.prepare('SELECT state, supervisor_pid FROM deployments WHERE name = ?').get('rebooted') as {
+        state: string;
+        supervisor_pid: number | null;
+      };
+      db.close();
+      expect(row.supervisor_pid).not.toBeNull();
+      expect(() => process.kill(row.supervisor_pid as number, 0)).not.toThrow();
+      const started = Date.now();
+      const answer = await client.predict('rebooted', irisInput);
+      expect(answer.toJSON()).toHaveProperty('predictions');
+      expect(Date.now() - started).toBeLessThan(20_000);
+    },
+    120_000,
+  );
 });
