@@ -23,7 +23,10 @@ describe('local config', () => {
   });
 
   it('rejects unknown keys and bad values with INVALID_PARAMETER_VALUE', () => {
-    expect(() => parseLocalConfig({ prot: '1' })).toThrow(/unknown config key\(s\): prot/);
+    expect(() => parseLocalConfig({ prot: '1' })).toThrow(/unknown config key\(s\): prot \(did you mean 'port'\?\)/);
+    expect(() => parseLocalConfig({ trafic: 'a:1', zzzzzzzz: '1' })).toThrow(
+      /trafic \(did you mean 'traffic'\?\), zzzzzzzz\./,
+    );
     expect(() => parseLocalConfig({ port: 'http' })).toThrow(/port/);
     try {
       parseLocalConfig({ workers: '-1' });

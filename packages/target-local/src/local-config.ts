@@ -1,4 +1,4 @@
-import { BerthError } from '@berth/core';
+import { BerthError, closestMatch } from '@berth/core';
 import type { z } from 'zod';
 import { lazyObjectSchema, loadZod } from './lazy-schema.js';
 
@@ -131,13 +131,21 @@ export function parseLocalConfig(config: Record<string, unknown> | undefined): L
   const result = localConfigSchema().safeParse(config ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') return `unknown config key(s): ${issue.keys.join(', ')}`;
+    if (issue.code === 'unrecognized_keys')
+      return `unknown config key(s): ${issue.keys.map(withSuggestion).join(', ')}`;
     const key = issue.path.join('.');
     return `${key}: ${issue.message}`;
   });
   throw BerthError.invalidParameterValue(`Invalid config for the local target: ${problems.join('; ')}.`, {
     suggestions: ["Run 'berth help -t local' to see every config key with its type and default."],
   });
+}
+
+/** `trafic` → `trafic (did you mean 'traffic'?)`: endpoint commands reach here without the CLI's schema check. */
+function withSuggestion(key: string): string {
+  const known = Object.keys(localConfigSchema().shape);
+  const suggestion = closestMatch(key, known);
+  return suggestion ? `${key} (did you mean '${suggestion}'?)` : key;
 }
 
 export function isLoopback(host: string): boolean {
