@@ -132,6 +132,16 @@ describe('validateConfig with a zod configSchema', () => {
     expect(error.message).toContain(`Invalid value for config key '${key}' of target 'sagemaker': ${expected}`);
   });
 
+  it('describes a preprocessed key by the type it converts to', () => {
+    const schema = z.strictObject({
+      port: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int()).optional(),
+      timeout: z.preprocess((value) => (typeof value === 'string' ? Number(value) : value), z.number().positive()),
+    });
+    const error = caught(() => validateConfig({ configSchema: schema }, { timeout: 'abc' }, 'local'));
+    expect(error.message).toContain("Invalid value for config key 'timeout' of target 'local': expected number");
+    expect(error.message).not.toContain('transform');
+  });
+
   it('checks the whole object too (refinements across keys)', () => {
     const refined = z
       .object({ mode: z.string().optional(), archive: z.boolean().optional() })

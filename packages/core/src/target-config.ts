@@ -124,6 +124,7 @@ type SchemaDefinition = {
   typeName?: string;
   innerType?: unknown;
   in?: unknown;
+  out?: unknown;
   schema?: unknown;
   entries?: Record<string, unknown>;
   values?: unknown;
@@ -157,8 +158,11 @@ export function describeExpected(schema: unknown, depth = 0): string | undefined
       const inner = describeExpected(def.innerType, depth + 1);
       return inner && `${inner} or null`;
     }
-    case 'pipe':
-      return describeExpected(def.in, depth + 1);
+    case 'pipe': {
+      // z.preprocess(fn, schema) is a pipe from a transform: the user-facing type is its output.
+      const input = definitionOf(def.in);
+      return describeExpected(input?.type === 'transform' ? def.out : def.in, depth + 1);
+    }
     case 'effects':
       return describeExpected(def.schema, depth + 1);
     case 'enum': {
