@@ -26,6 +26,7 @@ describe('formatKeyValues / formatValue', () => {
       'name: d\nport: 1\ntags: ["x"]\nflavor: null',
     );
     expect(formatValue(undefined)).toBe('');
+    expect(formatKeyValues({ name: 'd', lastError: '', note: undefined })).toBe('name: d');
   });
 });
 

@@ -23,9 +23,10 @@ export function formatTable(rows: Record<string, unknown>[], columns: string[] =
   return [render(headers), ...cells.map(render)].join('\n');
 }
 
-/** MLflow's `get` output: one `key: value` line per field. */
+/** MLflow's `get` output: one `key: value` line per field; fields with no value (`''`, undefined) are left out. */
 export function formatKeyValues(record: Record<string, unknown>): string {
   return Object.entries(record)
+    .filter(([, value]) => value !== undefined && value !== '')
     .map(([key, value]) => `${key}: ${formatValue(value)}`)
     .join('\n');
 }
