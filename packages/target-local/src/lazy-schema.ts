@@ -14,9 +14,10 @@ export function loadZod(): ZodModule {
 
 const PARSE_METHODS = new Set(['parse', 'safeParse', 'parseAsync', 'safeParseAsync']);
 
-function lazyObject<T extends object>(build: () => T): T {
-  return new Proxy({} as T, {
-    get: (_target, property) => Reflect.get(build(), property),
+/** Traps that answer from the built object; `get` is the only one the two proxies below differ in. */
+function forwardingTraps<T extends object>(build: () => T, get: ProxyHandler<T>['get']): ProxyHandler<T> {
+  return {
+    get,
     has: (_target, property) => Reflect.has(build(), property),
     ownKeys: () => Reflect.ownKeys(build()),
     getOwnPropertyDescriptor: (_target, property) => {
@@ -24,7 +25,14 @@ function lazyObject<T extends object>(build: () => T): T {
       return descriptor ? { ...descriptor, configurable: true } : undefined;
     },
     getPrototypeOf: () => Reflect.getPrototypeOf(build()),
-  });
+  };
+}
+
+function lazyObject<T extends object>(build: () => T): T {
+  return new Proxy(
+    {} as T,
+    forwardingTraps(build, (_target, property) => Reflect.get(build(), property)),
+  );
 }
 
 /**
@@ -32,21 +40,15 @@ function lazyObject<T extends object>(build: () => T): T {
  * `typeof safeParse` and `typeof shape` when a target loads; both answer without building.
  */
 export function lazyObjectSchema<T extends object>(build: () => T): T {
-  return new Proxy({} as T, {
-    get: (_target, property) => {
+  return new Proxy(
+    {} as T,
+    forwardingTraps(build, (_target, property) => {
       if (property === 'shape') return lazyObject(() => (build() as { shape: object }).shape);
       if (typeof property === 'string' && PARSE_METHODS.has(property)) {
         return (...args: unknown[]) => (build() as Record<string, (...a: unknown[]) => unknown>)[property]?.(...args);
       }
       const value = Reflect.get(build(), property);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(build()) : value;
-    },
-    has: (_target, property) => Reflect.has(build(), property),
-    ownKeys: () => Reflect.ownKeys(build()),
-    getOwnPropertyDescriptor: (_target, property) => {
-      const descriptor = Reflect.getOwnPropertyDescriptor(build(), property);
-      return descriptor ? { ...descriptor, configurable: true } : undefined;
-    },
-    getPrototypeOf: () => Reflect.getPrototypeOf(build()),
-  });
+    }),
+  );
 }

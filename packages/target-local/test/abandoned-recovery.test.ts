@@ -3,20 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalDeploymentClient } from '../dist/index.js';
-import { destroyStateDirectory, irisInput, irisModel, repositoryRoot, temporaryStateDirectory } from './helpers.js';
+import { irisInput, irisModel, openTestClient, repositoryRoot } from './helpers.js';
 
 const cli = join(repositoryRoot, 'packages/cli/dist/index.js');
 
-const state = temporaryStateDirectory();
-const client = new LocalDeploymentClient(`local:${state}`);
+const { state, client, cleanup } = openTestClient();
 
-afterAll(async () => {
-  await client.deleteDeployment('orphan').catch(() => undefined);
-  await client.deleteDeployment('rebooted').catch(() => undefined);
-  await client.close();
-  destroyStateDirectory(state);
-});
+afterAll(() => cleanup('orphan', 'rebooted'));
 
 function waitForExit(pid: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;

@@ -1,19 +1,12 @@
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalDeploymentClient } from '../dist/index.js';
-import { destroyStateDirectory, irisModel, repositoryRoot, temporaryStateDirectory } from './helpers.js';
+import { irisModel, openTestClient, repositoryRoot } from './helpers.js';
 
 const jsModel = join(repositoryRoot, 'examples/models/js-linear');
-const state = temporaryStateDirectory();
-const client = new LocalDeploymentClient(`local:${state}`);
+const { client, cleanup } = openTestClient();
 
-afterAll(async () => {
-  await client.deleteDeployment('js-off').catch(() => undefined);
-  await client.deleteDeployment('iris-js').catch(() => undefined);
-  await client.close();
-  destroyStateDirectory(state);
-});
+afterAll(() => cleanup('js-off', 'iris-js'));
 
 describe('js flavor without allow_code', () => {
   it('create is refused as PERMISSION_DENIED before a server start, naming the config key', async () => {

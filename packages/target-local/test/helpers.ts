@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { LocalDeploymentClient } from '../dist/index.js';
 
 export const packageDirectory = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const repositoryRoot = resolve(packageDirectory, '../..');
@@ -175,4 +176,19 @@ export function isAlive(pid: number | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A client on a fresh state directory. `cleanup(...names)` deletes those deployments, closes the
+ * client and destroys the directory (killing anything it still records).
+ */
+export function openTestClient(prefix?: string) {
+  const state = temporaryStateDirectory(prefix);
+  const client = new LocalDeploymentClient(`local:${state}`);
+  async function cleanup(...names: string[]): Promise<void> {
+    for (const name of names) await client.deleteDeployment(name).catch(() => undefined);
+    await client.close();
+    destroyStateDirectory(state);
+  }
+  return { state, client, cleanup };
 }

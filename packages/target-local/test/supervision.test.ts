@@ -1,17 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalDeploymentClient } from '../dist/index.js';
-import { destroyStateDirectory, irisInput, irisModel, isAlive, post, temporaryStateDirectory } from './helpers.js';
+import { irisInput, irisModel, isAlive, openTestClient, post } from './helpers.js';
 
-const state = temporaryStateDirectory();
-const client = new LocalDeploymentClient(`local:${state}`);
+const { client, cleanup } = openTestClient();
 
-afterAll(async () => {
-  await client.deleteDeployment('sup').catch(() => undefined);
-  await client.deleteDeployment('fragile').catch(() => undefined);
-  await client.close();
-  destroyStateDirectory(state);
-}, 60_000);
+afterAll(() => cleanup('sup', 'fragile'), 60_000);
 
 async function waitServing(url: string, limitMs: number): Promise<number> {
   const started = Date.now();
