@@ -29,14 +29,14 @@ import type { InspectedModel } from './model-inspection.js';
 import { encodePrediction, splitPrediction } from './prediction-input.js';
 import {
   fileSize,
-  isOurProcess,
+  isServerOf,
+  isSupervisorOf,
   logTail,
   routerScript,
-  SUPERVISOR_MARKER,
   serverScript,
   signal,
   spawnSupervisor,
-  stopGroup,
+  stopSupervisor,
   waitForExit,
 } from './process-control.js';
 import { validateResourceName } from './resource-name.js';
@@ -229,7 +229,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       requireCodeAllowed(name, target.model.flavor, merged.allow_code);
       const host = checkHost(merged, (message) => process.stderr.write(`${message}\n`));
       // A crashed deployment (restart limit reached) has no process to swap into: any update starts a new one.
-      const crashed = record.state === 'crashed' || !isOurProcess(record.supervisorPid, SUPERVISOR_MARKER);
+      const crashed = record.state === 'crashed' || !isSupervisorOf(record.supervisorPid, record.instanceId);
       const restart =
         crashed ||
         PROCESS_KEYS.some(
@@ -345,7 +345,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     const next = { ...record, host, config: processConfig(config) };
     const oldSupervisor = record.supervisorPid;
     if (samePort) {
-      await stopGroup(oldSupervisor, DRAIN_MS);
+      await stopSupervisor(oldSupervisor, record.instanceId, DRAIN_MS);
       try {
         const generation = await this.startDeploymentGeneration(store, next, model, config, {
           instanceId,
@@ -373,7 +373,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       owned: false,
       readinessMs,
     });
-    return { generation, retire: () => stopGroup(oldSupervisor, DRAIN_MS) };
+    return { generation, retire: () => stopSupervisor(oldSupervisor, record.instanceId, DRAIN_MS) };
   }
 
   private generationPatch(generation: Generation): DeploymentPatch {
@@ -435,7 +435,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     if (options.owned) store.patchDeployment(record.name, { supervisorPid }, options.instanceId);
     try {
       const [ready, checked] = await Promise.all([
-        this.waitForReady(readyFile, supervisorPid, readinessMs, record.name),
+        this.waitForReady(readyFile, supervisorPid, options.instanceId, readinessMs, record.name),
         'inspection' in model
           ? model.inspection.catch((error: unknown) => {
               // A model that fails validation is the error to report, not the server's reaction to it.
@@ -446,7 +446,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       await this.verifyServing(ready.url, checked);
       return { instanceId: options.instanceId, supervisorPid, serverPid: ready.pid, port: ready.port, url: ready.url };
     } catch (error) {
-      await stopGroup(supervisorPid, 2_000);
+      await stopSupervisor(supervisorPid, options.instanceId, 2_000);
       rmSync(readyFile, { force: true });
       if ((error as Record<symbol, unknown>)[INSPECTION_FAILED]) throw error;
       const tail = await logTail(record.logFile, offset);
@@ -465,6 +465,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
   private async waitForReady(
     readyFile: string,
     supervisorPid: number,
+    instanceId: string,
     timeoutMs: number,
     name: string,
   ): Promise<ReadyAnnouncement> {
@@ -475,7 +476,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
       } catch {
         // not yet written
       }
-      if (!isOurProcess(supervisorPid, SUPERVISOR_MARKER)) {
+      if (!isSupervisorOf(supervisorPid, instanceId)) {
         throw new BerthError(`the server process for '${name}' exited before it was ready`, {
           code: 'INVALID_PARAMETER_VALUE',
         });
@@ -568,7 +569,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     if (record.state === 'starting' && record.supervisorPid === null) {
       return Date.now() - record.updatedAt >= RECOVERY_CLAIM_MS;
     }
-    return !isOurProcess(record.supervisorPid, SUPERVISOR_MARKER);
+    return !isSupervisorOf(record.supervisorPid, record.instanceId);
   }
 
   private async waitForRunning(store: StateStore, name: string): Promise<void> {
@@ -586,9 +587,9 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     const record = store.getDeployment(name);
     if (!record) return;
     store.patchDeployment(name, { state: 'stopping' });
-    if (isOurProcess(record.supervisorPid, SUPERVISOR_MARKER)) await stopGroup(record.supervisorPid, DRAIN_MS);
-    // The server may outlive a supervisor killed with -9.
-    if (record.serverPid && isOurProcess(record.serverPid, 'server-process.js')) {
+    await stopSupervisor(record.supervisorPid, record.instanceId, DRAIN_MS);
+    // The server may outlive a supervisor killed with -9 (it keeps the supervisor's process group).
+    if (isServerOf(record.serverPid, record.supervisorPid)) {
       signal(record.serverPid, 'SIGTERM');
       if (!(await waitForExit(record.serverPid, DRAIN_MS))) signal(record.serverPid, 'SIGKILL');
     }
@@ -641,7 +642,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
   }
 
   private async describe(record: DeploymentRecord, _detailed: boolean): Promise<Deployment> {
-    const alive = isOurProcess(record.supervisorPid, SUPERVISOR_MARKER);
+    const alive = isSupervisorOf(record.supervisorPid, record.instanceId);
     const status = alive && record.state !== 'crashed' ? await this.status(record.url, record.controlToken) : undefined;
     let health: DeploymentHealth;
     if (record.state === 'crashed' || (!alive && record.state !== 'starting')) health = 'crashed';
@@ -846,14 +847,14 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     const supervisorPid = spawnSupervisor(spec, record.logFile, { BERTH_CONTROL_TOKEN: record.controlToken });
     store.patchEndpoint(record.name, { supervisorPid }, record.instanceId);
     try {
-      const ready = await this.waitForReady(readyFile, supervisorPid, readinessMs, record.name);
+      const ready = await this.waitForReady(readyFile, supervisorPid, record.instanceId, readinessMs, record.name);
       store.patchEndpoint(
         record.name,
         { routerPid: ready.pid, port: ready.port, url: ready.url, state: 'running' },
         record.instanceId,
       );
     } catch (error) {
-      await stopGroup(supervisorPid, 2_000);
+      await stopSupervisor(supervisorPid, record.instanceId, 2_000);
       const tail = await logTail(record.logFile, offset);
       throw new BerthError(
         `Endpoint '${record.name}' did not start: ${(error as Error).message}${tail ? `\n${tail}` : ''}`,
@@ -866,7 +867,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
   }
 
   private async ensureEndpointRunning(store: StateStore, record: EndpointRecord): Promise<EndpointRecord> {
-    if (record.state !== 'running' || isOurProcess(record.supervisorPid, SUPERVISOR_MARKER)) return record;
+    if (record.state !== 'running' || isSupervisorOf(record.supervisorPid, record.instanceId)) return record;
     const instanceId = randomUUID();
     const claimed = store.transaction(() => {
       const fresh = store.getEndpoint(record.name);
@@ -931,7 +932,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     const store = await this.store();
     const record = store.getEndpoint(endpoint);
     if (!record) return;
-    if (isOurProcess(record.supervisorPid, SUPERVISOR_MARKER)) await stopGroup(record.supervisorPid, DRAIN_MS);
+    await stopSupervisor(record.supervisorPid, record.instanceId, DRAIN_MS);
     store.deleteEndpointRecord(endpoint);
     rmSync(join(store.runDirectory, `endpoint-${endpoint}-${record.instanceId}.json`), { force: true });
   }
@@ -949,7 +950,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
   }
 
   private async describeEndpoint(record: EndpointRecord): Promise<Endpoint> {
-    const alive = isOurProcess(record.supervisorPid, SUPERVISOR_MARKER);
+    const alive = isSupervisorOf(record.supervisorPid, record.instanceId);
     let status: { members?: unknown[]; requestsServed?: number } | undefined;
     if (alive && record.url) {
       try {

@@ -20,17 +20,55 @@ export function isAlive(pid: number | null | undefined): pid is number {
   }
 }
 
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined; // no /proc (or the process just went)
+  }
+}
+
 /**
  * True when `pid` is alive and its command line carries `marker` — guards against a pid that was
- * reused by an unrelated process after a reboot.
+ * reused by an unrelated process (pids wrap around quickly on busy machines: 32768 by default).
  */
 export function isOurProcess(pid: number | null | undefined, marker: string): pid is number {
   if (!isAlive(pid)) return false;
+  const command = commandLine(pid);
+  return command === undefined ? true : command.includes(marker); // no /proc: trust the pid
+}
+
+/**
+ * True when `pid` is the live supervisor of generation `instanceId` (its spec, in argv, names it).
+ * A supervisor of another deployment or state directory that happens to reuse the pid is not.
+ */
+export function isSupervisorOf(pid: number | null | undefined, instanceId: string): pid is number {
+  if (!isAlive(pid)) return false;
+  const command = commandLine(pid);
+  return command === undefined ? true : command.includes(SUPERVISOR_MARKER) && command.includes(instanceId);
+}
+
+/** The process group of `pid` (field 5 of /proc/<pid>/stat), or undefined when unknown. */
+export function processGroupOf(pid: number): number | undefined {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may hold spaces and parentheses: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const group = Number(fields[2]);
+    return Number.isInteger(group) ? group : undefined;
   } catch {
-    return true; // no /proc: trust the pid
+    return undefined;
   }
+}
+
+/**
+ * True when `pid` is a live scoring server of the supervisor group `supervisorPid` — a server can
+ * outlive a supervisor killed with -9, and keeps its process group.
+ */
+export function isServerOf(pid: number | null | undefined, supervisorPid: number | null | undefined): pid is number {
+  if (!supervisorPid || !isOurProcess(pid, 'server-process.js')) return false;
+  const group = processGroupOf(pid);
+  return group === undefined || group === supervisorPid;
 }
 
 export function signal(pid: number | null | undefined, name: NodeJS.Signals): void {
@@ -68,6 +106,15 @@ export async function stopGroup(pid: number | null | undefined, graceMs: number)
   if (await waitForExit(pid, graceMs)) return;
   signalGroup(pid, 'SIGKILL');
   await waitForExit(pid, 2000);
+}
+
+/** Stops the supervisor of generation `instanceId` and its group — only if `pid` still is that supervisor. */
+export async function stopSupervisor(
+  pid: number | null | undefined,
+  instanceId: string,
+  graceMs: number,
+): Promise<void> {
+  if (isSupervisorOf(pid, instanceId)) await stopGroup(pid, graceMs);
 }
 
 export const SUPERVISOR_MARKER = 'berth-local-supervisor';

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { LocalDeploymentClient } from '../dist/index.js';
+import { processGroupOf, SUPERVISOR_MARKER } from '../src/process-control.js';
 
 export const packageDirectory = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const repositoryRoot = resolve(packageDirectory, '../..');
@@ -54,39 +55,56 @@ export function unreadyModel(parent: string, name: string): string {
 }
 
 /**
- * Kills every process the state directory recorded (supervisor groups, servers, routers) and
- * removes the directory — the safety net after the tests' own deletes.
+ * The safety net after the tests' own deletes: kills what this state directory still runs, then
+ * removes the directory. Only processes proven to be its own are signalled — supervisors and
+ * routers name the directory in their argv; a server outliving its supervisor keeps the
+ * supervisor's process group. A bare recorded pid may long since belong to someone else (pids wrap
+ * around at 32768 here), so it is never killed on the record's word alone.
  */
 export function destroyStateDirectory(directory: string): void {
+  const recordedSupervisors = new Set<number>();
   try {
     const db = new Database(join(directory, 'local.db'), { readonly: true, fileMustExist: true });
-    const pids: number[] = [];
-    for (const row of db.prepare('SELECT supervisor_pid, server_pid FROM deployments').all() as Record<
-      string,
-      number
-    >[]) {
-      pids.push(row.supervisor_pid, row.server_pid);
-    }
-    for (const row of db.prepare('SELECT supervisor_pid, router_pid FROM endpoints').all() as Record<
-      string,
-      number
-    >[]) {
-      pids.push(row.supervisor_pid, row.router_pid);
-    }
-    db.close();
-    for (const pid of pids.filter(Boolean)) {
-      for (const target of [-pid, pid]) {
-        try {
-          process.kill(target, 'SIGKILL');
-        } catch {
-          // gone
-        }
+    for (const table of ['deployments', 'endpoints']) {
+      for (const row of db.prepare(`SELECT supervisor_pid FROM ${table}`).all() as {
+        supervisor_pid: number | null;
+      }[]) {
+        if (row.supervisor_pid) recordedSupervisors.add(row.supervisor_pid);
       }
     }
+    db.close();
   } catch {
-    // no database: nothing was started
+    // no database: nothing was recorded
+  }
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    const command = commandLineOf(pid);
+    if (command === undefined) continue;
+    const group = processGroupOf(pid);
+    const names = command.includes(directory) && (command.includes(SUPERVISOR_MARKER) || command.includes('router.js'));
+    // A server whose recorded supervisor (its group leader) is gone: the group id cannot be reused meanwhile.
+    const orphanedServer =
+      group !== undefined &&
+      recordedSupervisors.has(group) &&
+      commandLineOf(group) === undefined &&
+      command.includes('server-process.js');
+    if (!names && !orphanedServer) continue;
+    try {
+      process.kill(names && group === pid ? -pid : pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
   }
   rmSync(directory, { recursive: true, force: true });
+}
+
+function commandLineOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
