@@ -89,6 +89,10 @@ const itemType: z.ZodType<ColumnType | ComplexType> = z.lazy(() =>
 const numpyDtypeNames: Record<string, DType> = {
   float64: 'float64',
   float32: 'float32',
+  // No half-precision arrays in JS: float16 tensors are held as float32 and encoded to half
+  // precision where they enter a model (the onnx flavor does it for float16 inputs).
+  float16: 'float32',
+  half: 'float32',
   float: 'float64',
   double: 'float64',
   int64: 'int64',

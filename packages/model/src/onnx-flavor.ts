@@ -10,11 +10,13 @@ import { BerthError } from '@berth/core';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { buildTensor } from './column-builder.js';
 import type { FlavorRunner } from './flavor.js';
+import { fromFloat16Bits, toFloat16Bits } from './float16.js';
 import {
   allocate,
   type Column,
   columnDType,
   type DType,
+  isNumericDType,
   type ModelInput,
   type ModelOutput,
   type Tensor,
@@ -161,7 +163,15 @@ const ORT_OUTPUT_DTYPES: ReadonlySet<string> = new Set<DType>([
 function fromOrt(value: OrtTensor): Tensor {
   const shape = value.dims.map(Number);
   const type = value.type as string;
-  if (type === 'float16') return { dtype: 'float32', shape, data: Float32Array.from(value.data as ArrayLike<number>) };
+  if (type === 'float16') {
+    // Raw half bit patterns on Node 20 (no Float16Array); answered as float32 values.
+    const data = value.data as Uint16Array | Float32Array;
+    return {
+      dtype: 'float32',
+      shape,
+      data: data instanceof Uint16Array ? fromFloat16Bits(data) : Float32Array.from(data),
+    };
+  }
   const dtype = ORT_OUTPUT_DTYPES.has(type) ? (type as DType) : 'object';
   const data = value.data as TypedArray | string[];
   return { dtype, shape, data: Array.isArray(data) ? data.slice() : data };
@@ -170,7 +180,10 @@ function fromOrt(value: OrtTensor): Tensor {
 function buildFeeds(ort: OrtModule, input: ModelInput, inputs: InputInfo[]): Record<string, OrtTensor> {
   const feeds: Record<string, OrtTensor> = {};
   const toFeed = (info: InputInfo, tensor: Tensor) => {
-    feeds[info.name] = toOrt(ort, castForInput(tensor, info.type), info.name);
+    feeds[info.name] =
+      info.type === 'float16' && isNumericDType(tensor.dtype) && tensor.dtype !== 'bool'
+        ? new ort.Tensor('float16', toFloat16Bits(tensor.data as ArrayLike<number | bigint>), tensor.shape)
+        : toOrt(ort, castForInput(tensor, info.type), info.name);
   };
   if (input.kind === 'tensors') {
     const entries = Object.entries(input.tensors);

@@ -76,6 +76,37 @@ describe('iris-tensor example', () => {
   });
 });
 
+describe('torch-cnn example (a PyTorch CNN exported by torch.onnx.export)', () => {
+  it("matches PyTorch's own outputs to 1e-6, fed as named inputs or as instances", async () => {
+    const directory = exampleModel('torch-cnn');
+    const model = await loadModel(directory);
+    try {
+      const expected = JSON.parse(await readFile(path.join(directory, 'expected.json'), 'utf8')) as {
+        input: number[][][][];
+        probabilities: number[][];
+      };
+      const bodies = [(await model.servingInputExample()) as string, JSON.stringify({ instances: expected.input })];
+      for (const body of bodies) {
+        const request = parseScoringRequest(body, 'json', model.signature);
+        const answer = JSON.parse(predictionsToJSON(await model.predict(request.input))) as {
+          predictions: { probabilities: number[][] };
+        };
+        expect(answer.predictions.probabilities).toHaveLength(expected.probabilities.length);
+        answer.predictions.probabilities.forEach((row, index) => {
+          row.forEach((value, column) => {
+            expect(value).toBeCloseTo(expected.probabilities[index]?.[column] ?? Number.NaN, 6);
+          });
+        });
+      }
+      // An image of the wrong size is refused by the signature before the model runs.
+      const wrong = parseScoringRequest(JSON.stringify({ inputs: [[[0, 1]]] }), 'json', model.signature);
+      await expect(model.predict(wrong.input)).rejects.toThrow(/Shape of input \(1, 1, 2\) does not match/);
+    } finally {
+      await model.close();
+    }
+  });
+});
+
 describe('iris-zipmap example (skl2onnx layout: LinearClassifier + ZipMap)', () => {
   it('answers output_probability as one {class: p} object per row, matching sklearn to 1e-6', async () => {
     const model = await loadModel(exampleModel('iris-zipmap'));

@@ -230,12 +230,30 @@ describe('feeding JSON data to typed ONNX inputs', () => {
     ['double', ELEM.double, '{"inputs": [1, 2.5]}', [1, 2.5]],
     ['bool', ELEM.bool, '{"inputs": [true, false]}', [true, false]],
     ['string', ELEM.string, '{"inputs": ["a", "b"]}', ['a', 'b']],
+    // Encoded to half precision on the way in (0.1 → 0x2e66), decoded on the way out.
+    ['float16', ELEM.float16, '{"inputs": [0.5, -1.25, 0.1, 65504]}', [0.5, -1.25, 0.0999755859375, 65504]],
   ] as const)('an %s input takes JSON values (Identity round trip)', async (_name, elem, body, expected) => {
     const directory = path.join(await tempDir(), 'model');
     await saveModel(directory, { onnxModel: unaryModel('Identity', elem) });
     const model = await loadModel(directory);
     const answer = JSON.parse(predictionsToJSON(await model.predict(parseScoringRequest(body, 'json').input)));
     expect(answer).toEqual({ predictions: { y: expected } });
+    await model.close();
+  });
+
+  it('a float16 tensor signature (a half-precision export) loads and takes JSON numbers', async () => {
+    const directory = path.join(await tempDir(), 'model');
+    await saveModel(directory, {
+      onnxModel: unaryModel('Neg', ELEM.float16),
+      signature: {
+        inputs: [{ type: 'tensor', name: 'x', 'tensor-spec': { dtype: 'float16', shape: [-1] } }],
+        outputs: [{ type: 'tensor', name: 'y', 'tensor-spec': { dtype: 'float16', shape: [-1] } }],
+      },
+    });
+    const model = await loadModel(directory);
+    const request = parseScoringRequest('{"inputs": {"x": [1.5, 3]}}', 'json', model.signature);
+    const answer = JSON.parse(predictionsToJSON(await model.predict(request.input)));
+    expect(answer).toEqual({ predictions: { y: [-1.5, -3] } });
     await model.close();
   });
 

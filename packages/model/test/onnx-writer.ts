@@ -4,7 +4,17 @@ import { concatBytes, lengthDelimited, varintField } from '../src/onnx-protobuf.
 const encoder = new TextEncoder();
 const str = (number: number, value: string) => lengthDelimited(number, encoder.encode(value));
 
-export const ELEM = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7, string: 8, bool: 9, double: 11 } as const;
+export const ELEM = {
+  float: 1,
+  uint8: 2,
+  int8: 3,
+  int32: 6,
+  int64: 7,
+  string: 8,
+  bool: 9,
+  float16: 10,
+  double: 11,
+} as const;
 
 function valueInfo(name: string, elemType: number, dims: Array<number | string>): Uint8Array {
   const dimensions = dims.map((dim) => lengthDelimited(1, typeof dim === 'number' ? varintField(1, dim) : str(2, dim)));
