@@ -3,8 +3,8 @@
 // same iris model and payloads, measured in the same run, printed as ratios. Everything runs on
 // 127.0.0.1 and every phase is bounded in time. Build first: `pnpm turbo run build --filter=@berth/scoring-server`.
 //   node bench/serving/index.mjs [--duration 3] [--rounds 3] [--json]
-import { fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync, fork, spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
@@ -22,6 +22,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
     json: { type: 'boolean', default: false },
+    load: { type: 'string', default: 'auto' },
   },
 });
 const duration = Number(flags.duration);
@@ -53,8 +54,10 @@ function cpuMs(pid) {
 }
 
 const children = new Set();
+let wrkScript;
 function cleanup() {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  if (wrkScript) rmSync(wrkScript, { force: true });
 }
 process.on('exit', cleanup);
 process.on('SIGINT', () => process.exit(130));
@@ -147,9 +150,52 @@ async function latencyC1(url, body, seconds) {
   return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), count: samples.length };
 }
 
-async function throughput(server, body, connections, seconds) {
-  const url = server.url;
-  const cpuBefore = cpuMs(server.pid);
+/** wrk (C, one thread) when installed: it spends a fraction of autocannon's CPU per request, so on
+ * two cores the servers, not the load generator, set the pace. autocannon otherwise. */
+function hasWrk() {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return error.status !== undefined && error.code !== 'ENOENT'; // wrk --version exits 1
+  }
+}
+const loadGenerator = flags.load === 'auto' ? (hasWrk() ? 'wrk' : 'autocannon') : flags.load;
+
+function wrkLoad(url, body, connections, seconds) {
+  wrkScript ??= path.join(tmpdir(), `berth-bench-${process.pid}.lua`);
+  writeFileSync(
+    wrkScript,
+    `wrk.method = "POST"\nwrk.headers["content-type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`,
+  );
+  return new Promise((resolve, reject) => {
+    execFile(
+      'wrk',
+      ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', wrkScript, `${url}/invocations`],
+      { timeout: (seconds + 30) * 1000 },
+      (error, stdout) => {
+        if (error) return reject(error);
+        const number = (pattern) => Number(stdout.match(pattern)?.[1] ?? 0);
+        const total = number(/(\d+) requests in/);
+        const socketErrors = stdout.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+        resolve({
+          total,
+          rps: number(/Requests\/sec:\s+([\d.]+)/),
+          errors:
+            number(/Non-2xx or 3xx responses: (\d+)/) +
+            (socketErrors ? socketErrors.slice(1).reduce((sum, value) => sum + Number(value), 0) : 0),
+          p99ms: (() => {
+            const match = stdout.match(/99%\s+([\d.]+)(us|ms|s)/);
+            if (!match) return undefined;
+            return Number(match[1]) * { us: 0.001, ms: 1, s: 1000 }[match[2]];
+          })(),
+        });
+      },
+    );
+  });
+}
+
+async function autocannonLoad(url, body, connections, seconds) {
   const result = await autocannon({
     url: `${url}/invocations`,
     method: 'POST',
@@ -158,17 +204,21 @@ async function throughput(server, body, connections, seconds) {
     connections,
     duration: seconds,
   });
-  const cpuAfter = cpuMs(server.pid);
-  const cpuUsPerRequest =
-    cpuBefore === undefined || cpuAfter === undefined
-      ? undefined
-      : ((cpuAfter - cpuBefore) * 1000) / result.requests.total;
   return {
+    total: result.requests.total,
     rps: result.requests.average,
     errors: result.errors + result.non2xx,
     p99ms: result.latency.p99,
-    cpuUsPerRequest,
   };
+}
+
+async function throughput(server, body, connections, seconds) {
+  const cpuBefore = cpuMs(server.pid);
+  const result = await (loadGenerator === 'wrk' ? wrkLoad : autocannonLoad)(server.url, body, connections, seconds);
+  const cpuAfter = cpuMs(server.pid);
+  const cpuUsPerRequest =
+    cpuBefore === undefined || cpuAfter === undefined ? undefined : ((cpuAfter - cpuBefore) * 1000) / result.total;
+  return { rps: result.rps, errors: result.errors, p99ms: result.p99ms, cpuUsPerRequest };
 }
 
 async function bigRequest(url, body, repetitions) {
@@ -198,12 +248,18 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const small = splitBody(irisRows(1));
 const large = splitBody(irisRows(100_000));
-const results = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model };
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  loadGenerator,
+};
 const fmt = (value, digits = 1) => (value === undefined ? 'n/a' : Number(value).toFixed(digits));
 const rounds = Number(flags.rounds);
 
 console.error(
-  `serving bench: ${rounds} interleaved rounds of ${duration}s phases, ${results.cpus} cpus (${results.cpu}), node ${results.node}`,
+  `serving bench: ${rounds} interleaved rounds of ${duration}s phases, ${results.cpus} cpus (${results.cpu}), node ${results.node}, c=32 load from ${loadGenerator}`,
 );
 
 // All servers up at once (idle ones cost nothing); phases alternate between them round by round,
@@ -212,6 +268,9 @@ const baseline = await startBaseline();
 const berth = await startBerth([]);
 const berthBatching = await startBerth(['--max-batch-size', '64', '--max-batch-delay-ms', '1']);
 try {
+  // Steady state is what is compared: every server gets the same load once before round 1, so no
+  // measured phase includes a server's JIT warm-up.
+  for (const server of [baseline, berth, berthBatching]) await throughput(server, small, 32, 2);
   const c1 = { baseline: [], berth: [] };
   const c32 = { baseline: [], berth: [], berthBatching: [] };
   const rows100k = { baseline: [], berth: [] };

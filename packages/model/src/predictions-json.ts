@@ -131,7 +131,9 @@ function recordsJsonable(tensors: Record<string, Tensor>): unknown[] {
  */
 function rowConstructor(names: string[]): RowConstructor | undefined {
   if (names.length === 0 || names.length > 64 || names.includes('__proto__')) return undefined;
-  // A server answers with the same output names every time: compile once per name list, not per request.
+  // A server answers with the same output names every time: compile once per name list, not per
+  // request, and check the last list first (comparing a few names beats joining them into a key).
+  if (lastRow !== undefined && sameNames(lastRow.names, names)) return lastRow.make;
   const key = names.join('\u0000');
   let make = rowConstructors.get(key);
   if (make === undefined) {
@@ -141,8 +143,17 @@ function rowConstructor(names: string[]): RowConstructor | undefined {
     if (rowConstructors.size >= 64) rowConstructors.clear();
     rowConstructors.set(key, make);
   }
+  lastRow = { names, make };
   return make;
 }
+
+function sameNames(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+let lastRow: { names: string[]; make: RowConstructor } | undefined;
 
 type RowConstructor = (...cells: unknown[]) => unknown;
 const rowConstructors = new Map<string, RowConstructor>();

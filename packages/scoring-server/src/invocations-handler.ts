@@ -19,7 +19,7 @@ export function createInvocationsHandler(
   options: { bodyLimitBytes: number; isClosing(): boolean },
 ): (request: IncomingMessage, response: ServerResponse) => boolean {
   const { metrics } = context;
-  // Label-bound children, made once: prom-client hashes the label object on every labelled call.
+  // Series bound once: an observation on them does no label work.
   const countersByStatus = new Map<number, { inc(): void }>();
   const duration = metrics.requestDuration.labels({ route: ROUTE, method: 'POST' });
 
