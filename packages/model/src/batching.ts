@@ -51,13 +51,17 @@ export function concatInputs(inputs: ModelInput[]): ModelInput {
   if (first.kind === 'columns') {
     const frames = inputs.map((input) => {
       if (input.kind !== 'columns') throw incompatible('mixed frame and tensor inputs');
+      if (
+        input.columns.length !== first.columns.length ||
+        input.columns.some((column, position) => column.name !== first.columns[position]?.name)
+      ) {
+        throw incompatible('different columns');
+      }
       return input;
     });
-    const names = first.columns.map((column) => column.name).join('\u0000');
     const columns: Column[] = first.columns.map((column, position) => {
       const dtype = columnDType(column);
       const parts = frames.map((frame) => {
-        if (frame.columns.map((other) => other.name).join('\u0000') !== names) throw incompatible('different columns');
         const part = frame.columns[position] as Column;
         if (columnDType(part) !== dtype) throw incompatible(`column ${column.name} has different types`);
         return part.values;

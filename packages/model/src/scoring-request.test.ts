@@ -70,6 +70,17 @@ describe('parseScoringRequest: MLflow errors (test_scoring_server)', () => {
     );
   });
 
+  it('a column named twice is refused, naming it, rather than one copy silently winning', () => {
+    const error = parseError('{"dataframe_split": {"columns": ["a", "b", "a"], "data": [[1, 2, 3]]}}');
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain("duplicate column names ['a']");
+    const wide = Array.from({ length: 40 }, (_, index) => `c${index % 39}`);
+    const row = wide.map(() => 1);
+    expect(parseError(JSON.stringify({ dataframe_split: { columns: wide, data: [row] } })).message).toContain(
+      "duplicate column names ['c0']",
+    );
+  });
+
   it('ragged split rows are rejected', () => {
     expect(parseError('{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3]]}}').message).toContain(
       'not a valid dataframe representation',

@@ -136,10 +136,17 @@ function parseParamsField(params: unknown): Record<string, unknown> | undefined 
   return params as Record<string, unknown>;
 }
 
+/** Column specs by name, built once per schema (schemaDType asks for every column of every request). */
+const specsBySchema = new WeakMap<Schema, Map<string, ColSpec>>();
 function columnSpecs(schema: Schema | undefined): Map<string, ColSpec> {
-  const specs = new Map<string, ColSpec>();
-  if (schema?.kind === 'columns')
-    for (const spec of schema.specs) if (spec.name !== undefined) specs.set(spec.name, spec);
+  if (schema === undefined) return new Map();
+  let specs = specsBySchema.get(schema);
+  if (specs === undefined) {
+    specs = new Map<string, ColSpec>();
+    if (schema.kind === 'columns')
+      for (const spec of schema.specs) if (spec.name !== undefined) specs.set(spec.name, spec);
+    specsBySchema.set(schema, specs);
+  }
   return specs;
 }
 
@@ -217,7 +224,23 @@ function columnNames(columnsField: unknown, width: number): string[] {
   if (columnsField.length !== width) {
     throw new ConversionError(`${columnsField.length} columns passed, passed data had ${width} columns`);
   }
-  return columnsField.map((name) => (typeof name === 'string' ? name : JSON.stringify(name)));
+  const names = columnsField.map((name) => (typeof name === 'string' ? name : JSON.stringify(name)));
+  // pandas would keep both columns and the model would see only one of them: refuse instead.
+  if (hasDuplicates(names)) {
+    const duplicates = new Set(names.filter((name, position) => names.indexOf(name) !== position));
+    throw new ConversionError(
+      `duplicate column names [${[...duplicates].map((name) => `'${name}'`).join(', ')}]; each column must be named once`,
+    );
+  }
+  return names;
+}
+
+function hasDuplicates(names: string[]): boolean {
+  if (names.length > 16) return new Set(names).size !== names.length;
+  for (let position = 1; position < names.length; position++) {
+    if (names.lastIndexOf(names[position] as string, position - 1) !== -1) return true;
+  }
+  return false;
 }
 
 function readSplitColumn(rows: unknown[][], position: number, name: string, dtype: DType | undefined): Column {
