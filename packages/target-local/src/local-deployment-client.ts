@@ -763,9 +763,14 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     const url = await this.invocationsUrl(deploymentName, options.endpoint);
     const { explainTabular, toTable } = await import('./explain.js');
     let background = options.background;
-    if (background === undefined && deploymentName !== undefined && toTable(inputs).rows.length < 2) {
-      // One row is its own background (all attributions 0): compare it with the model's input example instead.
-      const record = (await this.store()).getDeployment(deploymentName);
+    if (background === undefined && toTable(inputs).rows.length < 2) {
+      // One row is its own background (all attributions 0): compare it with the model's input example
+      // instead — through an endpoint, the example of its most weighted member.
+      const store = await this.store();
+      const traffic = deploymentName === undefined ? store.getEndpoint(options.endpoint ?? '')?.traffic : undefined;
+      const member =
+        deploymentName ?? (traffic ? Object.entries(traffic).sort(([, a], [, b]) => b - a)[0]?.[0] : undefined);
+      const record = member === undefined ? undefined : store.getDeployment(member);
       const example = record ? (await this.inspect(record.modelDirectory, record.flavor)).example : undefined;
       if (example !== undefined) background = JSON.parse(example) as PredictionInput;
     }

@@ -47,6 +47,13 @@ describe('endpoints', () => {
     expect(counts.green).toBe(100);
     const response = await client.predict(undefined, irisInput, { endpoint: 'split' });
     expect((response.predictions as unknown[]).length).toBe(3);
+    // One row through an endpoint is explained against a member's input example, not against itself.
+    const single = await client.explain(
+      undefined,
+      { dataframe_split: { columns: irisInput.dataframe_split.columns, data: [[5.1, 3.5, 1.4, 0.2]] } },
+      { endpoint: 'split' },
+    );
+    expect(single.attributions[0]?.some((value) => Math.abs(value) > 1e-3)).toBe(true);
     const listed = await client.listEndpoints();
     expect(listed.map((endpoint) => endpoint.name)).toEqual(['split']);
     const members = (await client.getEndpoint('split')).members as { name: string; healthy: boolean }[];
