@@ -586,6 +586,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     const store = await this.store();
     const record = store.getDeployment(name);
     if (!record) return;
+    this.checkEndpointsWithout(store, name);
     store.patchDeployment(name, { state: 'stopping' });
     await stopSupervisor(record.supervisorPid, record.instanceId, DRAIN_MS);
     // The server may outlive a supervisor killed with -9 (it keeps the supervisor's process group).
@@ -596,6 +597,36 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     store.deleteDeploymentRecord(name);
     rmSync(join(store.runDirectory, `deployment-${name}-${record.instanceId}.json`), { force: true });
     await this.reloadRouters(store, name);
+  }
+
+  /**
+   * An endpoint must keep something to route to: deleting the last deployment it sends traffic to
+   * is refused; deleting one of several moves its share to the others, said on stderr.
+   */
+  private checkEndpointsWithout(store: StateStore, name: string): void {
+    for (const endpoint of store.endpointsUsing(name)) {
+      const traffic = store.getEndpoint(endpoint)?.traffic ?? {};
+      const share = traffic[name] ?? 0;
+      if (share <= 0) continue;
+      const others = Object.entries(traffic).filter(
+        ([member, weight]) => member !== name && weight > 0 && store.getDeployment(member) !== undefined,
+      );
+      const total = Object.values(traffic).reduce((sum, weight) => sum + Math.max(0, weight), 0);
+      if (others.length === 0) {
+        throw BerthError.invalidParameterValue(
+          `Deployment '${name}' is the only deployment endpoint '${endpoint}' sends traffic to; deleting it would leave the endpoint with nothing to serve.`,
+          {
+            suggestions: [
+              `Delete the endpoint first: berth delete-endpoint -t local --endpoint ${endpoint}`,
+              `Or route its traffic elsewhere: berth update-endpoint -t local --endpoint ${endpoint} -C traffic=<deployment>:100`,
+            ],
+          },
+        );
+      }
+      process.stderr.write(
+        `Endpoint '${endpoint}' sent ${Math.round((share / total) * 100)}% of its traffic to '${name}'; ${others.map(([member]) => `'${member}'`).join(', ')} ${others.length === 1 ? 'takes' : 'take'} it now.\n`,
+      );
+    }
   }
 
   async listDeployments(options: EndpointOption = {}): Promise<Deployment[]> {

@@ -1,3 +1,4 @@
+import type { BerthError } from '@berth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDeploymentClient } from '../dist/index.js';
 import { destroyStateDirectory, irisInput, irisModel, isAlive, post, temporaryStateDirectory } from './helpers.js';
@@ -95,6 +96,12 @@ describe('endpoints', () => {
     const endpoint = await client.getEndpoint('split');
     const counts = await spread(endpoint.url as string, 100);
     expect(counts).toEqual({ blue: 100 });
+    // blue is now all the endpoint has: deleting it is refused, and it keeps serving.
+    const refused = await client.deleteDeployment('blue').catch((e: BerthError) => e);
+    expect((refused as BerthError).code).toBe('INVALID_PARAMETER_VALUE');
+    expect((refused as BerthError).message).toMatch(/only deployment endpoint 'split' sends traffic to/);
+    expect((await client.getDeployment('blue')).state).toBe('ready');
+    expect(await spread(endpoint.url as string, 10)).toEqual({ blue: 10 });
   }, 60_000);
 
   it('rejects traffic naming a missing deployment, and deletes idempotently', async () => {
