@@ -573,11 +573,40 @@ export async function openStateStore(directory: string, options: { readonly?: bo
   // Created owner-only before SQLite opens it: its -wal/-shm files copy these permissions, and the
   // database holds control tokens.
   if (!options.readonly) closeSync(openSync(file, 'a', 0o600));
-  const db = new Database(file, { readonly: options.readonly === true, timeout: 30_000 });
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    migrate(db);
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new Database(file, { readonly: options.readonly === true, timeout: 30_000 });
+    const version = Number(db.pragma('user_version', { simple: true }));
+    if (version > SCHEMA_VERSION) {
+      throw new BerthError(
+        `The local target's state in ${file} was written by a newer @berth/target-local (state schema ${version}; this one knows up to ${SCHEMA_VERSION}). It was left as it is.`,
+        {
+          code: 'INVALID_STATE',
+          suggestions: ['Upgrade @berth/target-local (and @berth/cli) to the version that wrote it.'],
+        },
+      );
+    }
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db);
+    }
+  } catch (error) {
+    db?.close();
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT'))) {
+      throw new BerthError(
+        `The local target's state file ${file} is damaged (${(error as Error).message}). Berth left it as it is and changed nothing.`,
+        {
+          code: 'INVALID_STATE',
+          cause: error,
+          suggestions: [
+            `Move it aside to start with empty state: mv ${file} ${file}.damaged (deployments it recorded keep running but are no longer managed; stop them by the pids in their logs under ${join(directory, 'logs')}).`,
+          ],
+        },
+      );
+    }
+    throw error;
   }
   return new StateStore(directory, db);
 }
