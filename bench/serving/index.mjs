@@ -267,12 +267,14 @@ console.error(
 const baseline = await startBaseline();
 const berth = await startBerth([]);
 const berthBatching = await startBerth(['--max-batch-size', '64', '--max-batch-delay-ms', '1']);
+// Reported, not a goal: the --processes option (node:cluster) on the same load, batching off.
+const berthProcesses = await startBerth(['--processes', '2']);
 try {
   // Steady state is what is compared: every server gets the same load once before round 1, so no
   // measured phase includes a server's JIT warm-up.
-  for (const server of [baseline, berth, berthBatching]) await throughput(server, small, 32, 2);
+  for (const server of [baseline, berth, berthBatching, berthProcesses]) await throughput(server, small, 32, 2);
   const c1 = { baseline: [], berth: [] };
-  const c32 = { baseline: [], berth: [], berthBatching: [] };
+  const c32 = { baseline: [], berth: [], berthBatching: [], berthProcesses: [] };
   const rows100k = { baseline: [], berth: [] };
   for (let round = 0; round < rounds; round++) {
     c1.baseline.push(await latencyC1(baseline.url, small, duration));
@@ -280,6 +282,7 @@ try {
     c32.baseline.push(await throughput(baseline, small, 32, duration));
     c32.berth.push(await throughput(berth, small, 32, duration));
     c32.berthBatching.push(await throughput(berthBatching, small, 32, duration));
+    c32.berthProcesses.push(await throughput(berthProcesses, small, 32, duration));
     rows100k.baseline.push(await inProcess(large, 3));
     rows100k.berth.push(await bigRequest(berth.url, large, 3));
   }
@@ -298,6 +301,8 @@ try {
       },
     ]),
   );
+  // /proc of the primary does not count its cluster workers' CPU: no per-request CPU for this one.
+  results.c32.berthProcesses.cpuUsPerRequest = undefined;
   results.rows100k = {
     bodyBytes: Buffer.byteLength(large),
     baselineMs: median(rows100k.baseline),
@@ -321,7 +326,7 @@ try {
     rows100k: perRound(rows100k.berth, rows100k.baseline),
   };
 } finally {
-  await Promise.all([baseline.stop(), berth.stop(), berthBatching.stop()]);
+  await Promise.all([baseline.stop(), berth.stop(), berthBatching.stop(), berthProcesses.stop()]);
 }
 
 const ratios = {
@@ -329,6 +334,7 @@ const ratios = {
   c1p99: results.c1.berth.p99 / results.c1.baseline.p99,
   c32: results.c32.berth.rps / results.c32.baseline.rps,
   c32Batching: results.c32.berthBatching.rps / results.c32.baseline.rps,
+  c32Processes: results.c32.berthProcesses.rps / results.c32.baseline.rps,
   rows100k: results.rows100k.berthMs / results.rows100k.baselineMs,
 };
 results.ratios = ratios;
@@ -353,6 +359,13 @@ else {
     ratios.c32Batching,
     '>= 1.5',
   );
+  line(
+    'c=32 req/s, off, --processes 2',
+    fmt(c32.baseline.rps, 0),
+    fmt(c32.berthProcesses.rps, 0),
+    ratios.c32Processes,
+    '(reported)',
+  );
   line('100k-row request (ms)', fmt(rows100k.baselineMs), fmt(rows100k.berthMs), ratios.rows100k, '<= 1.5');
   const cpuRatio = (value) => value / c32.baseline.cpuUsPerRequest;
   line(
@@ -372,7 +385,9 @@ else {
   console.log(
     `median of per-round ratios: c=1 p50 ${fmt(roundRatios.c1p50, 2)}x, c=32 off ${fmt(roundRatios.c32, 2)}x, c=32 on ${fmt(roundRatios.c32Batching, 2)}x, 100k ${fmt(roundRatios.rows100k, 2)}x`,
   );
-  console.log(`errors during load: ${c32.baseline.errors + c32.berth.errors + c32.berthBatching.errors}`);
+  console.log(
+    `errors during load: ${c32.baseline.errors + c32.berth.errors + c32.berthBatching.errors + c32.berthProcesses.errors}`,
+  );
 }
 cleanup();
 process.exit(0);
