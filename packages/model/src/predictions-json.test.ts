@@ -26,6 +26,49 @@ describe('predictionsToJSON', () => {
     });
   });
 
+  it('the compiled plan for numeric layouts answers as the generic path does, layout after layout', () => {
+    // Numeric outputs of [N] / [N, 1] / [N, k] are written by a plan compiled per layout; the
+    // expectations are what the generic path (and MLflow) give.
+    const layouts: Record<string, Tensor>[] = [
+      {
+        probabilities: { dtype: 'float32', shape: [2, 3], data: new Float32Array([0.25, 0.5, 0.25, 1, 0, Number.NaN]) },
+        label: { dtype: 'int64', shape: [2], data: new BigInt64Array([2n, 2n ** 62n]) },
+      },
+      { y: { dtype: 'float64', shape: [3, 1], data: new Float64Array([1.5, -0, Number.POSITIVE_INFINITY]) } },
+      {
+        a: { dtype: 'int32', shape: [2], data: new Int32Array([-7, 7]) },
+        b: { dtype: 'uint8', shape: [2, 2], data: new Uint8Array([1, 2, 3, 4]) },
+        'we"ird': { dtype: 'uint64', shape: [2, 1], data: new BigUint64Array([5n, 2n ** 64n - 1n]) },
+      },
+    ];
+    const expected = [
+      [
+        { probabilities: [0.25, 0.5, 0.25], label: 2 },
+        { probabilities: [1, 0, null], label: '4611686018427387904' },
+      ],
+      [{ y: 1.5 }, { y: 0 }, { y: null }],
+      [
+        { a: -7, b: [1, 2], 'we"ird': 5 },
+        { a: 7, b: [3, 4], 'we"ird': '18446744073709551615' },
+      ],
+    ];
+    // Twice round, so every layout is served by a fresh plan and by a plan compiled before.
+    for (let round = 0; round < 2; round++) {
+      layouts.forEach((tensors, index) => {
+        expect(JSON.parse(predictionsToJSON(records(tensors))).predictions).toEqual(expected[index]);
+      });
+    }
+    // Outputs of different row counts are flattened by the generic path (one element per row).
+    const uneven = records({
+      p: { dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) },
+      q: { dtype: 'float32', shape: [1, 2], data: new Float32Array([3, 4]) },
+    });
+    expect(JSON.parse(predictionsToJSON(uneven)).predictions).toEqual([
+      { p: 1, q: 3 },
+      { p: 2, q: 4 },
+    ]);
+  });
+
   it('keeps awkward output names as plain keys (quotes, __proto__, many outputs)', () => {
     const column = (value: number): Tensor => ({ dtype: 'float64', shape: [1], data: new Float64Array([value]) });
     const awkward = records(
