@@ -9,6 +9,7 @@ import {
   columnDType,
   type ModelInput,
   type ModelOutput,
+  namedRecord,
   type Tensor,
   type TypedArray,
 } from './model-data.js';
@@ -74,7 +75,7 @@ export function concatInputs(inputs: ModelInput[]): ModelInput {
     if (input.kind !== 'tensors') throw incompatible('mixed frame and tensor inputs');
     return input.tensors;
   });
-  const tensors: Record<string, Tensor> = Object.create(null);
+  const tensors: Record<string, Tensor> = namedRecord();
   for (const [name, tensor] of Object.entries(first.tensors)) {
     const inner = tensor.shape.slice(1).join(',');
     const parts = feeds.map((feed) => {
@@ -141,7 +142,7 @@ export function splitOutput(output: ModelOutput, rowCounts: number[]): ModelOutp
   }
   let offset = 0;
   return rowCounts.map((count) => {
-    const tensors: Record<string, Tensor> = Object.create(null);
+    const tensors: Record<string, Tensor> = namedRecord();
     for (const [name, tensor] of Object.entries(output.tensors)) tensors[name] = sliceRows(tensor, offset, count);
     offset += count;
     return { kind: 'tensors', orientation: output.orientation, tensors };

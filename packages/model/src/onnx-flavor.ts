@@ -19,6 +19,7 @@ import {
   isNumericDType,
   type ModelInput,
   type ModelOutput,
+  namedRecord,
   type Tensor,
   type TypedArray,
   UNNAMED_TENSOR,
@@ -106,7 +107,7 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
       } catch (error) {
         throw BerthError.isInstance(error) ? error : unexpected(error);
       }
-      const tensors: Record<string, Tensor> = Object.create(null);
+      const tensors: Record<string, Tensor> = namedRecord();
       for (const name of outputOrder) {
         const zipMap = zipMapByOutput.get(name);
         if (zipMap === undefined) {

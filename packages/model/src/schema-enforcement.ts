@@ -14,6 +14,7 @@ import {
   elementCount,
   isNumericDType,
   type ModelInput,
+  namedRecord,
   readElement,
   type Tensor,
   type TypedArray,
@@ -394,7 +395,7 @@ function enforceTensorSchema(input: ModelInput, schema: Extract<Schema, { kind: 
     }
     const missing = schema.specs.filter((spec) => !byName.has(spec.name as string)).map((spec) => spec.name as string);
     if (missing.length > 0) throw new SchemaViolation(`Model is missing inputs ${pythonList(missing)}.`);
-    const tensors: Record<string, Tensor> = Object.create(null);
+    const tensors: Record<string, Tensor> = namedRecord();
     for (const spec of schema.specs) {
       tensors[spec.name as string] = enforceTensor(
         columnToTensor(byName.get(spec.name as string) as Column, input.rowCount, spec),
@@ -424,7 +425,7 @@ function enforceTensorSchema(input: ModelInput, schema: Extract<Schema, { kind: 
     .filter((spec) => !((spec.name as string) in input.tensors))
     .map((spec) => spec.name as string);
   if (missing.length > 0) throw new SchemaViolation(`Model is missing inputs ${pythonList(missing)}.`);
-  const tensors: Record<string, Tensor> = Object.create(null);
+  const tensors: Record<string, Tensor> = namedRecord();
   for (const spec of schema.specs)
     tensors[spec.name as string] = enforceTensor(input.tensors[spec.name as string] as Tensor, spec);
   return { kind: 'tensors', tensors };
@@ -554,7 +555,7 @@ export function enforceParams(
     );
   }
   const given = params ?? {};
-  const result: Record<string, unknown> = Object.create(null);
+  const result: Record<string, unknown> = namedRecord();
   const invalid: Array<[string, string]> = [];
   for (const spec of specs) {
     if (!(spec.name in given)) {

@@ -13,6 +13,7 @@ import {
   type DType,
   isNumericDType,
   type ModelInput,
+  namedRecord,
   type Tensor,
   type TypedArray,
   UNNAMED_TENSOR,
@@ -118,7 +119,7 @@ function parseJsonRequest(request: Record<string, unknown>, signature?: ModelSig
  */
 function parseLlmRequest(request: Record<string, unknown>, signature?: ModelSignature): ScoringRequest {
   const paramNames = new Set((signature?.params ?? []).map((spec) => spec.name));
-  const params: Record<string, unknown> = Object.create(null);
+  const params: Record<string, unknown> = namedRecord();
   const columns: Column[] = [];
   for (const [key, value] of Object.entries(request)) {
     if (paramNames.has(key)) params[key] = value;
@@ -329,7 +330,7 @@ function parseInstances(value: unknown, schema: Schema | undefined): ModelInput 
   if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
     // Row form: each key becomes a column/tensor of the stacked values.
     const keys = [...new Set(value.flatMap((record) => Object.keys(record)))];
-    const stacked: Record<string, unknown[]> = Object.create(null);
+    const stacked: Record<string, unknown[]> = namedRecord();
     for (const key of keys) {
       const items = value.filter((record) => key in record).map((record) => record[key]);
       stacked[key] = items;
@@ -368,7 +369,7 @@ function parseDataframeRecordsLike(records: unknown[], schema: Schema | undefine
 function dictToInput(dict: Record<string, unknown>, schema: Schema | undefined): ModelInput {
   try {
     if (schema?.kind === 'columns') return dictToColumns(dict, schema);
-    const tensors: Record<string, Tensor> = Object.create(null);
+    const tensors: Record<string, Tensor> = namedRecord();
     for (const [name, item] of Object.entries(dict)) {
       const spec = schema?.kind === 'tensors' ? schema.specs.find((candidate) => candidate.name === name) : undefined;
       tensors[name] = buildTensor(item, spec && isNumericDType(spec.dtype) ? spec.dtype : undefined);
