@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { negotiateContentType } from './content-type.js';
 import { type ErrorReply, parseErrorReply, predictErrorReply } from './scoring-errors.js';
 import { predictWithDeadline, type ServerContext, scoreWithDeadline } from './server-context.js';
+import { TurnWriter } from './turn-writer.js';
 
 const ROUTE = '/invocations';
 const JSON_TYPE = 'application/json';
@@ -22,6 +23,8 @@ export function createInvocationsHandler(
   // Series bound once: an observation on them does no label work.
   const countersByStatus = new Map<number, { inc(): void }>();
   const duration = metrics.requestDuration.labels({ route: ROUTE, method: 'POST' });
+  // Answers are written in groups at the end of each event-loop turn (see turn-writer.ts).
+  const writer = new TurnWriter((error) => context.logger.warn({ err: error }, 'writing an answer failed'));
 
   const finish = (
     response: ServerResponse,
@@ -34,7 +37,7 @@ export function createInvocationsHandler(
       const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
       // The flat [name, value, …] form: node:http takes it without walking an object's keys.
       response.writeHead(status, ['content-type', type, 'content-length', String(length)]);
-      response.end(body);
+      writer.end(response, body);
     }
     let counter = countersByStatus.get(status);
     if (!counter) {

@@ -134,6 +134,47 @@ describe('metrics', () => {
   }, 30_000);
 });
 
+describe('answers written in groups per event-loop turn', () => {
+  it('many concurrent requests, good and bad, each get their own answer; an aborted client changes nothing', async () => {
+    const server = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false });
+    try {
+      const row = (seed: number) => [
+        4 + (seed % 7) * 0.5,
+        2 + (seed % 3) * 0.5,
+        1 + (seed % 11) * 0.5,
+        0.1 + (seed % 5) * 0.5,
+      ];
+      // Every fourth body is malformed: 400 answers are interleaved with 200s in the same turns.
+      const bodies = Array.from({ length: 96 }, (_, index) =>
+        index % 4 === 3 ? `{"dataframe_split": ${index}` : irisSplit([row(index)]),
+      );
+      const expected: Array<Awaited<ReturnType<typeof postJson>>> = [];
+      for (const body of bodies) expected.push(await postJson(`${server.url}/invocations`, body));
+      // Clients that send a request and go away before its answer is written.
+      const { connect } = await import('node:net');
+      const { port } = new URL(server.url);
+      for (let index = 0; index < 8; index++) {
+        const socket = connect(Number(port), '127.0.0.1');
+        const body = irisSplit([row(index)]);
+        socket.write(
+          `POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
+        socket.on('error', () => undefined);
+        setImmediate(() => socket.destroy());
+      }
+      const answers = await Promise.all(bodies.map((body) => postJson(`${server.url}/invocations`, body)));
+      answers.forEach((answer, index) => {
+        expect(answer.status).toBe(index % 4 === 3 ? 400 : 200);
+        expect(answer.json).toEqual(expected[index]?.json);
+        expect(Number(answer.headers.get('content-length'))).toBe(Buffer.byteLength(answer.text));
+      });
+      expect((await postJson(`${server.url}/invocations`, irisSplit())).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});
+
 describe('dynamic batching', () => {
   it('merges concurrent requests and answers each with its own rows', async () => {
     const batched = await startScoringServer({
