@@ -25,6 +25,8 @@ export function createInvocationsHandler(
   const duration = metrics.requestDuration.labels({ route: ROUTE, method: 'POST' });
   // Answers are written in groups at the end of each event-loop turn (see turn-writer.ts).
   const writer = new TurnWriter((error) => context.logger.warn({ err: error }, 'writing an answer failed'));
+  /** Requests of this route between their headers and their answer. */
+  let active = 0;
 
   const finish = (
     response: ServerResponse,
@@ -37,8 +39,11 @@ export function createInvocationsHandler(
       const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
       // The flat [name, value, …] form: node:http takes it without walking an object's keys.
       response.writeHead(status, ['content-type', type, 'content-length', String(length)]);
-      writer.end(response, body);
+      // Alone in flight (one client, or a quiet moment) there is nothing to group with: answer now.
+      if (active > 1 || writer.pending > 0) writer.end(response, body);
+      else response.end(body);
     }
+    active--;
     let counter = countersByStatus.get(status);
     if (!counter) {
       counter = metrics.requests.labels({ route: ROUTE, method: 'POST', status: String(status) });
@@ -105,6 +110,7 @@ export function createInvocationsHandler(
     if (request.method !== 'POST' || !(url === ROUTE || url.startsWith(`${ROUTE}?`))) return false;
     const started = performance.now();
     metrics.inFlight.inc();
+    active++;
     if (options.isClosing()) {
       response.setHeader('connection', 'close');
       request.resume();
@@ -137,7 +143,9 @@ export function createInvocationsHandler(
       else if (chunks === undefined) chunks = [first, chunk];
       else chunks.push(chunk);
     });
+    let ended = false;
     request.on('end', () => {
+      ended = true;
       if (refused) return;
       if (!decision.ok) return finish(response, started, decision.status, TEXT_TYPE, decision.message);
       // Large bodies go to a worker undecoded (moved, not copied): decoding, parsing and serializing
@@ -156,6 +164,12 @@ export function createInvocationsHandler(
     });
     request.on('error', () => {
       if (!response.headersSent) response.destroy();
+      // The client went away before its body was complete: no answer will follow, so this request
+      // leaves the in-flight count here (it is not counted as answered).
+      if (!ended && !refused) {
+        active--;
+        metrics.inFlight.dec();
+      }
     });
     return true;
   };

@@ -173,6 +173,35 @@ describe('answers written in groups per event-loop turn', () => {
       await server.close();
     }
   }, 30_000);
+
+  it('a client that leaves in the middle of its body does not stay in the in-flight gauge', async () => {
+    const server = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false });
+    try {
+      const inFlight = async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        return Number(/^berth_http_requests_in_flight (\d+)/m.exec(text)?.[1]);
+      };
+      // The scrape itself is in flight while it is answered.
+      const idle = await inFlight();
+      const { connect } = await import('node:net');
+      const port = Number(new URL(server.url).port);
+      for (let index = 0; index < 5; index++) {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write(
+          'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"data',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        socket.destroy();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await inFlight()).toBe(idle);
+      expect((await postJson(`${server.url}/invocations`, irisSplit())).status).toBe(200);
+      expect(await inFlight()).toBe(idle);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 });
 
 describe('dynamic batching', () => {
