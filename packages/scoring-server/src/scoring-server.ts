@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { registerControlRoutes } from './control-routes.js';
 import { createInvocationsHandler } from './invocations-handler.js';
@@ -188,12 +188,25 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     instance.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
     // Callback hooks: async ones cost a promise and a tick each per request.
-    instance.addHook('onRequest', (_request, _reply, done) => {
+    // A request leaves the in-flight count once: when answered, or when its client went away
+    // before the request was complete (then no answer follows).
+    instance.decorateRequest('berthInFlight', false);
+    const leaveInFlight = (request: FastifyRequest) => {
+      if (!request.berthInFlight) return;
+      request.berthInFlight = false;
+      metrics.inFlight.dec();
+    };
+    instance.addHook('onRequest', (request, _reply, done) => {
+      request.berthInFlight = true;
       metrics.inFlight.inc();
       done();
     });
+    instance.addHook('onRequestAbort', (request, done) => {
+      leaveInFlight(request);
+      done();
+    });
     instance.addHook('onResponse', (request, reply, done) => {
-      metrics.inFlight.dec();
+      leaveInFlight(request);
       served++;
       const route = request.routeOptions.url ?? 'unmatched';
       metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
@@ -253,5 +266,12 @@ function describeFrameworkError(
         message: status >= 500 ? 'Internal server error' : error.message,
       };
     }
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** True from `onRequest` until the request left `berth_http_requests_in_flight`. */
+    berthInFlight: boolean;
   }
 }

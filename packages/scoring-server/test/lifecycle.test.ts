@@ -175,7 +175,7 @@ describe('answers written in groups per event-loop turn', () => {
   }, 30_000);
 
   it('a client that leaves in the middle of its body does not stay in the in-flight gauge', async () => {
-    const server = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false });
+    const server = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false, modelName: 'iris' });
     try {
       const inFlight = async () => {
         const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -185,11 +185,12 @@ describe('answers written in groups per event-loop turn', () => {
       const idle = await inFlight();
       const { connect } = await import('node:net');
       const port = Number(new URL(server.url).port);
-      for (let index = 0; index < 5; index++) {
+      // The hand-written /invocations route and a fastify route.
+      for (const route of ['/invocations', '/v2/models/iris/infer', '/invocations', '/v2/models/iris/infer']) {
         const socket = connect(port, '127.0.0.1');
         socket.on('error', () => undefined);
         socket.write(
-          'POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"data',
+          `POST ${route} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"data`,
         );
         await new Promise((resolve) => setTimeout(resolve, 20));
         socket.destroy();
