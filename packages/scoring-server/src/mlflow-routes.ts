@@ -6,7 +6,7 @@ export function sendMlflowError(reply: FastifyReply, error: ErrorReply): Fastify
   return reply.code(error.status).type('application/json').send(JSON.stringify(error.body));
 }
 
-/** MLflow's scoring protocol: /ping, /health, /version (`POST /invocations` is invocations-handler.ts). */
+/** MLflow's scoring protocol: /ping, /health, /version (`POST /invocations` is in hot-routes.ts). */
 export function registerMlflowRoutes(app: FastifyInstance, context: ServerContext): void {
   const health = async (_request: unknown, reply: FastifyReply) => {
     if (!context.isReady()) return reply.code(503).type('application/json').send('\n');

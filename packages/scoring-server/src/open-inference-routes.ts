@@ -13,7 +13,7 @@ function sendOipError(reply: FastifyReply, status: number, message: string): Fas
     .send(JSON.stringify({ error: message }));
 }
 
-/** Open Inference Protocol v2 REST routes. */
+/** Open Inference Protocol v2 REST routes, but for `infer` (a hot route: see hot-routes.ts). */
 export function registerOpenInferenceRoutes(app: FastifyInstance, context: ServerContext): void {
   /** 404 unless the path names the served model (and its version, when one is configured). */
   const checkModel = (request: FastifyRequest, reply: FastifyReply): boolean => {
@@ -52,44 +52,80 @@ export function registerOpenInferenceRoutes(app: FastifyInstance, context: Serve
     const isReady = context.isReady();
     return reply.code(isReady ? 200 : 503).send({ name: context.modelName, ready: isReady });
   };
-  const infer = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!checkModel(request, reply)) return reply;
+  for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
+    app.get(prefix, metadata);
+    app.get(`${prefix}/ready`, ready);
+  }
+}
+
+/** One OIP inference request's answer: status and JSON body. */
+export type OipInfer = (
+  body: string,
+  contentType: string | undefined,
+  name: string,
+  version: string | undefined,
+) => Promise<{ status: number; body: string }>;
+
+/**
+ * `POST /v2/models/{name}[/versions/{version}]/infer`: checks the model named, the content type and
+ * the request, predicts under the deadline and answers `{model_name, model_version?, id, outputs}`
+ * or `{"error": message}`. Errors that are not the request's or the model's reject.
+ */
+export function createOipInfer(context: ServerContext): OipInfer {
+  const error = (status: number, message: string) => ({ status, body: JSON.stringify({ error: message }) });
+  return async (text, contentType, name, version) => {
+    if (name !== context.modelName) {
+      return error(404, `Model '${name}' is not served here; this server serves '${context.modelName}'`);
+    }
+    if (version !== undefined && context.modelVersion !== undefined && version !== context.modelVersion) {
+      return error(
+        404,
+        `Version '${version}' of model '${name}' is not served here; the served version is '${context.modelVersion}'`,
+      );
+    }
     // OIP clients send JSON under application/json, text/plain (fetch's default) or no type at all.
-    const type = request.headers['content-type'];
-    if (type !== undefined && !/^\s*(application\/json|text\/plain)\s*(;|$)/i.test(type)) {
-      return sendOipError(reply, 415, `Inference requests must be JSON (application/json); got '${type}'`);
+    if (contentType !== undefined && !/^\s*(application\/json|text\/plain)\s*(;|$)/i.test(contentType)) {
+      return error(415, `Inference requests must be JSON (application/json); got '${contentType}'`);
     }
     const slot = context.current();
+    let body: ReturnType<typeof parseInferRequest>;
+    let input: ReturnType<typeof modelInputFromOip>;
     try {
-      const body = parseInferRequest(typeof request.body === 'string' ? request.body : '');
-      const input = modelInputFromOip(body, slot.signature);
-      const params = slot.signature?.params && body.parameters ? { ...body.parameters } : undefined;
-      try {
-        const outcome = await predictWithDeadline(context, slot, input, params);
-        const outputs = oipOutputs(
-          outcome.output,
-          body.outputs?.map((output) => output.name),
-        );
-        return reply.send({
+      body = parseInferRequest(text);
+      input = modelInputFromOip(body, slot.signature);
+    } catch (failure) {
+      if (failure instanceof OipError) return error(failure.status, failure.message);
+      throw failure;
+    }
+    const params = slot.signature?.params && body.parameters ? { ...body.parameters } : undefined;
+    let outcome: Awaited<ReturnType<typeof predictWithDeadline>>;
+    try {
+      outcome = await predictWithDeadline(context, slot, input, params);
+    } catch (failure) {
+      const answer = predictErrorReply(failure, input);
+      if (answer.status >= 500 && answer.status !== 504) {
+        context.logger.error({ err: failure, model: name }, 'prediction failed');
+      }
+      return error(answer.status, answer.body.message);
+    }
+    try {
+      const outputs = oipOutputs(
+        outcome.output,
+        body.outputs?.map((output) => output.name),
+      );
+      return {
+        status: 200,
+        body: JSON.stringify({
           model_name: context.modelName,
           ...(context.modelVersion ? { model_version: context.modelVersion } : {}),
           id: body.id ?? randomUUID(),
           outputs,
-        });
-      } catch (error) {
-        if (error instanceof OipError) throw error;
-        const answer = predictErrorReply(error, input);
-        return sendOipError(reply, answer.status, answer.body.message);
-      }
-    } catch (error) {
-      if (error instanceof OipError) return sendOipError(reply, error.status, error.message);
-      throw error;
+        }),
+      };
+    } catch (failure) {
+      if (failure instanceof OipError) return error(failure.status, failure.message);
+      const answer = predictErrorReply(failure, input);
+      return error(answer.status, answer.body.message);
     }
   };
-
-  for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
-    app.get(prefix, metadata);
-    app.get(`${prefix}/ready`, ready);
-    app.post(`${prefix}/infer`, infer);
-  }
 }

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { registerControlRoutes } from './control-routes.js';
-import { createInvocationsHandler } from './invocations-handler.js';
+import { createHotRoutesHandler } from './hot-routes.js';
 import { createServerMetrics } from './metrics.js';
 import { registerMlflowRoutes, sendMlflowError } from './mlflow-routes.js';
-import { registerOpenInferenceRoutes } from './open-inference-routes.js';
+import { createOipInfer, registerOpenInferenceRoutes } from './open-inference-routes.js';
 import { type ResolvedOptions, resolveOptions, type ScoringServerOptions } from './scoring-server-options.js';
 import type { ServerContext, SwapResult } from './server-context.js';
 import { ServingModel } from './serving-model.js';
@@ -118,15 +118,16 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     swap,
   };
 
-  const invocations = createInvocationsHandler(context, {
+  const hotRoutes = createHotRoutesHandler(context, {
     bodyLimitBytes: resolved.bodyLimitBytes,
     isClosing: () => closing,
+    oipInfer: createOipInfer(context),
   });
   const { createServer } = await import('node:http');
   const app: FastifyInstance = Fastify({
     serverFactory: (fastifyHandler) => {
       const server = createServer((request, response) => {
-        if (!invocations(request, response)) fastifyHandler(request, response);
+        if (!hotRoutes(request, response)) fastifyHandler(request, response);
       });
       server.keepAliveTimeout = 72_000;
       return server;

@@ -126,4 +126,26 @@ describe('Open Inference Protocol v2', () => {
     const wrongType = await postJson(`${server.url}/v2/models/iris/infer`, inferBody(), 'text/csv');
     expect(wrongType.status).toBe(415);
   });
+
+  it('infer bodies over the limit are 413 {"error"}; metrics use the route templates', async () => {
+    const small = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false, bodyLimitBytes: 1000 });
+    try {
+      const large = await postJson(`${small.url}/v2/models/iris/infer`, inferBody({ id: 'x'.repeat(2000) }));
+      expect(large.status).toBe(413);
+      expect(large.json).toEqual({ error: 'Request body is too large: the limit is 1000 bytes (--body-limit)' });
+      expect(large.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect((await postJson(`${small.url}/v2/models/iris/infer`, inferBody())).status).toBe(200);
+      expect((await postJson(`${small.url}/v2/models/iris/versions/7/infer`, inferBody())).status).toBe(200);
+      const metrics = await (await fetch(`${small.url}/metrics`)).text();
+      for (const line of [
+        'berth_http_requests_total{route="/v2/models/:name/infer",method="POST",status="413"} 1',
+        'berth_http_requests_total{route="/v2/models/:name/infer",method="POST",status="200"} 1',
+        'berth_http_requests_total{route="/v2/models/:name/versions/:version/infer",method="POST",status="200"} 1',
+      ]) {
+        expect(metrics).toContain(line);
+      }
+    } finally {
+      await small.close();
+    }
+  });
 });
