@@ -69,6 +69,71 @@ describe('predictionsToJSON', () => {
     ]);
   });
 
+  it('a plan is reused only for the same layout: each change from the last call is noticed', () => {
+    const probabilities = (width: number): Tensor => ({
+      dtype: 'float32',
+      shape: [2, width],
+      data: new Float32Array(Array.from({ length: 2 * width }, (_, index) => index)),
+    });
+    const label: Tensor = { dtype: 'int64', shape: [2], data: new BigInt64Array([1n, 2n]) };
+    const steps: Array<[Record<string, Tensor>, unknown[]]> = [
+      [
+        { probabilities: probabilities(3), label },
+        [
+          { probabilities: [0, 1, 2], label: 1 },
+          { probabilities: [3, 4, 5], label: 2 },
+        ],
+      ],
+      // Same names, another width.
+      [
+        { probabilities: probabilities(2), label },
+        [
+          { probabilities: [0, 1], label: 1 },
+          { probabilities: [2, 3], label: 2 },
+        ],
+      ],
+      // Same names and shapes, a number where a bigint was (a reused plan would write "0.5").
+      [
+        {
+          probabilities: probabilities(2),
+          label: { dtype: 'float32', shape: [2], data: new Float32Array([0.5, 1.5]) },
+        },
+        [
+          { probabilities: [0, 1], label: 0.5 },
+          { probabilities: [2, 3], label: 1.5 },
+        ],
+      ],
+      // [N] → [N, 2].
+      [
+        {
+          probabilities: probabilities(2),
+          label: { dtype: 'int64', shape: [2, 2], data: new BigInt64Array([1n, 2n, 3n, 4n]) },
+        },
+        [
+          { probabilities: [0, 1], label: [1, 2] },
+          { probabilities: [2, 3], label: [3, 4] },
+        ],
+      ],
+      // One output more, then one fewer.
+      [
+        { probabilities: probabilities(2), label, extra: { dtype: 'int32', shape: [2], data: new Int32Array([7, 8]) } },
+        [
+          { probabilities: [0, 1], label: 1, extra: 7 },
+          { probabilities: [2, 3], label: 2, extra: 8 },
+        ],
+      ],
+      [{ probabilities: probabilities(2) }, [{ probabilities: [0, 1] }, { probabilities: [2, 3] }]],
+      // Data that does not match its declared dtype is left to the generic path.
+      [
+        { probabilities: { dtype: 'float32', shape: [2, 2], data: new Float64Array([0, 1, 2, 3]) } },
+        [{ probabilities: [0, 1] }, { probabilities: [2, 3] }],
+      ],
+    ];
+    for (const [tensors, expected] of steps) {
+      expect(JSON.parse(predictionsToJSON(records(tensors))).predictions).toEqual(expected);
+    }
+  });
+
   it('keeps awkward output names as plain keys (quotes, __proto__, many outputs)', () => {
     const column = (value: number): Tensor => ({ dtype: 'float64', shape: [1], data: new Float64Array([value]) });
     const awkward = records(

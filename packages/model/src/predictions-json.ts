@@ -188,7 +188,35 @@ function bigToJsonable(value: bigint): number | string {
   return Number.isSafeInteger(asNumber) ? asNumber : value.toString();
 }
 
+/**
+ * The row count when `tensors` has exactly the layout of the last plan, else -1. Checked in place:
+ * building a layout to compare (three arrays and two objects) cost more than the plan's own work for
+ * a one-row answer.
+ */
+function rowsIfLayout(tensors: Record<string, Tensor>, { names, kinds, widths }: PlanLayout): number {
+  let index = 0;
+  let rows = -1;
+  for (const name in tensors) {
+    if (index >= names.length || name !== names[index]) return -1;
+    const { shape, dtype, data } = tensors[name] as Tensor;
+    const width = widths[index] as number;
+    if (width === 0 ? shape.length !== 1 : shape.length !== 2 || shape[1] !== width) return -1;
+    const numeric = kinds[index] === 'number';
+    if (numeric ? !PLAIN_NUMBER_TYPES.has(dtype) : dtype !== 'int64' && dtype !== 'uint64') return -1;
+    if (dtypeOfValues(data) !== dtype) return -1;
+    const count = shape[0] as number;
+    if (rows !== -1 && count !== rows) return -1;
+    rows = count;
+    index++;
+  }
+  return index === names.length ? rows : -1;
+}
+
 function recordsJsonable(tensors: Record<string, Tensor>): unknown[] {
+  if (lastPlan !== undefined) {
+    const rows = rowsIfLayout(tensors, lastPlan.layout);
+    if (rows !== -1) return lastPlan.plan(tensors, rows);
+  }
   const planned = planLayout(tensors);
   if (planned !== undefined) {
     let plan = lastPlan !== undefined && sameLayout(lastPlan.layout, planned.layout) ? lastPlan.plan : undefined;
