@@ -287,8 +287,19 @@ function enforceColumnSchema(input: ModelInput, schema: Extract<Schema, { kind: 
     );
     return { kind: 'columns', rowCount: frame.rowCount, columns };
   }
-  const byName = new Map(frame.columns.map((column) => [column.name, column]));
   const specs = schema.specs as Array<ColSpec & { name: string }>;
+  // The usual request names exactly the signature's columns, in its order: no lookup needed.
+  if (
+    frame.columns.length === specs.length &&
+    specs.every((spec, position) => frame.columns[position]?.name === spec.name)
+  ) {
+    const columns: Column[] = new Array(specs.length);
+    for (let position = 0; position < specs.length; position++) {
+      columns[position] = enforceColumnType(frame.columns[position] as Column, (specs[position] as ColSpec).type);
+    }
+    return { kind: 'columns', rowCount: frame.rowCount, columns };
+  }
+  const byName = new Map(frame.columns.map((column) => [column.name, column]));
   const missing = specs.filter((spec) => spec.required && !byName.has(spec.name)).map((spec) => spec.name);
   if (missing.length > 0) {
     const expectedNames = new Set(specs.map((spec) => spec.name));
