@@ -174,6 +174,48 @@ describe('answers written in groups per event-loop turn', () => {
     }
   }, 30_000);
 
+  it('pipelined requests on one connection are answered in order, each with its own answer', async () => {
+    const server = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false });
+    try {
+      const bodies = Array.from({ length: 8 }, (_, index) =>
+        index % 3 === 2 ? '{"bad' : irisSplit([[4 + index * 0.5, 3, 1 + index * 0.7, 0.2 + index * 0.3]]),
+      );
+      const expected: string[] = [];
+      for (const body of bodies) {
+        const answer = await postJson(`${server.url}/invocations`, body);
+        expected.push(`${answer.status} ${answer.text}`);
+      }
+      const { connect } = await import('node:net');
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      let raw = '';
+      socket.on('data', (chunk) => {
+        raw += chunk;
+      });
+      // All eight requests in one write: the server sees them back to back on one socket.
+      socket.write(
+        bodies
+          .map(
+            (body) =>
+              `POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          )
+          .join(''),
+      );
+      const answers = () =>
+        raw
+          .split('HTTP/1.1 ')
+          .slice(1)
+          .map((part) => `${part.slice(0, 3)} ${part.split('\r\n\r\n')[1]}`);
+      const deadline = Date.now() + 10_000;
+      while (answers().length < bodies.length && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      socket.destroy();
+      expect(answers()).toEqual(expected);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
   it('a client that leaves in the middle of its body does not stay in the in-flight gauge', async () => {
     const server = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false, modelName: 'iris' });
     try {
