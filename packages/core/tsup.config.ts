@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/http.ts'],
+  entry: ['src/index.ts', 'src/registry.ts', 'src/internal.ts', 'src/http.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

@@ -1,4 +1,5 @@
-import { BerthError, getSource, type PredictionInput } from '@berth/core';
+import { BerthError, type PredictionInput } from '@berth/core';
+import { getSource } from '@berth/core/registry';
 
 export type ContentType = 'json' | 'csv';
 

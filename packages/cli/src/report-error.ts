@@ -40,7 +40,7 @@ async function describeError(error: unknown): Promise<ErrorReport> {
     };
   }
   // Loaded only on the error path; isInstance recognises errors from any copy of core a target bundles.
-  const { BerthError, exitCodeFor } = await import('@berth/core');
+  const [{ BerthError }, { exitCodeFor }] = await Promise.all([import('@berth/core'), import('@berth/core/registry')]);
   if (BerthError.isInstance(error)) {
     return {
       code: error.code,

@@ -1,14 +1,11 @@
+import { type BaseDeploymentClient, BerthError, parseTargetUri, type TargetConfig } from '@berth/core';
 import {
-  type BaseDeploymentClient,
-  BerthError,
   getDeployClient,
   getDeploymentsTarget,
   loadTarget,
   parseConfigPairs,
-  parseTargetUri,
-  type TargetConfig,
   validateConfig,
-} from '@berth/core';
+} from '@berth/core/registry';
 import { trackClient } from './open-clients.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,51 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import * as http from './http.js';
-import * as core from './index.js';
+import * as spec from './index.js';
+import * as internal from './internal.js';
+import * as registry from './registry.js';
 
-describe('public API', () => {
-  it('exports the names the other packages are built against', () => {
-    const api: Record<string, unknown> = { ...core };
-    const functions = [
-      'registerTarget',
-      'unregisterTarget',
-      'listTargets',
-      'loadTarget',
-      'parseTargetUri',
-      'setDeploymentsTarget',
-      'getDeploymentsTarget',
-      'getDeployClient',
-      'runLocal',
-      'targetHelp',
-      'parseConfigPairs',
-      'validateConfig',
-      'berthHome',
-      'pluginsDirectory',
-      'clearDiscoveryCache',
-      'getSource',
-      'sourceFromJSON',
-      'registerDatasetSource',
-      'listDatasetSources',
-      'isDeploymentClientClass',
+describe('entry points', () => {
+  it('the spec entry holds only what a target author implements against, nothing of the host side', () => {
+    expect(Object.keys(spec).sort()).toEqual([
+      'BaseDeploymentClient',
+      'BerthError',
+      'DEPLOYMENT_CLIENT_BRAND',
+      'ERROR_CODES',
+      'PredictionsResponse',
       'httpStatusFor',
-      'exitCodeFor',
-    ];
-    for (const name of functions) expect(typeof api[name], name).toBe('function');
-    for (const name of ['BaseDeploymentClient', 'BerthError', 'PredictionsResponse', 'TargetNotFoundError']) {
-      expect(typeof api[name], name).toBe('function');
-    }
-    expect(typeof http.fetchWithRetry).toBe('function');
-    expect(typeof http.HttpError).toBe('function');
-    expect('fetchWithRetry' in core).toBe(false); // the HTTP helper stays behind its own subpath
+      'parseTargetUri',
+    ]);
   });
 
-  it('berthHome follows BERTH_HOME and the plugin folder lives inside it', () => {
+  it('the host side (discovery, loading, config checks, exit codes) is reachable only through @berth/core/registry', () => {
+    for (const name of ['listTargets', 'loadTarget', 'registerTarget', 'validateConfig', 'exitCodeFor', 'getSource']) {
+      expect(name in registry, name).toBe(true);
+      expect(name in spec, name).toBe(false);
+    }
+    expect('fetchWithRetry' in registry).toBe(false); // the HTTP helper stays behind its own subpath
+    expect(typeof http.fetchWithRetry).toBe('function');
+  });
+
+  it('berthHome follows BERTH_HOME (resolved) and the plugin folder lives inside it', () => {
     const previous = process.env.BERTH_HOME;
     try {
-      process.env.BERTH_HOME = '/srv/berth-home';
-      expect(core.berthHome()).toBe('/srv/berth-home');
-      expect(core.pluginsDirectory()).toBe('/srv/berth-home/plugins');
+      process.env.BERTH_HOME = '/srv/berth-home/../berth-home';
+      expect(internal.berthHome()).toBe('/srv/berth-home');
+      expect(registry.pluginsDirectory()).toBe('/srv/berth-home/plugins');
       delete process.env.BERTH_HOME;
-      expect(core.berthHome()).toMatch(/\.berth$/);
+      expect(internal.berthHome()).toMatch(/\.berth$/);
     } finally {
       if (previous === undefined) delete process.env.BERTH_HOME;
       else process.env.BERTH_HOME = previous;

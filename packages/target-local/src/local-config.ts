@@ -1,4 +1,5 @@
-import { BerthError, closestMatch } from '@berth/core';
+import { BerthError } from '@berth/core';
+import { closestMatch } from '@berth/core/internal';
 import type { z } from 'zod';
 import { lazyObjectSchema, loadZod } from './lazy-schema.js';
 

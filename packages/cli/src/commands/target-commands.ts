@@ -1,4 +1,5 @@
-import { parseTargetUri, runLocal as runTargetLocally, targetHelp } from '@berth/core';
+import { parseTargetUri } from '@berth/core';
+import { runLocal as runTargetLocally, targetHelp } from '@berth/core/registry';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
 import { deploymentConfig, resolveTargetUri, type TargetOptions } from '../target-context.js';
 import { UsageError } from '../usage-error.js';

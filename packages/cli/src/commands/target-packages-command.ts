@@ -1,4 +1,5 @@
-import { BerthError, pluginsDirectory } from '@berth/core';
+import { BerthError } from '@berth/core';
+import { pluginsDirectory } from '@berth/core/registry';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
 import {
   absoluteSpec,

@@ -1,4 +1,4 @@
-import { listTargets as discoverTargets } from '@berth/core';
+import { listTargets as discoverTargets } from '@berth/core/registry';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
 import { formatTable } from '../text-table.js';
 

@@ -1,0 +1,6 @@
+/**
+ * `@berth/core/internal`: small helpers that Berth's own packages share (first-party targets and
+ * the host). Not part of the spec: it may change in any minor release.
+ */
+export { berthHome } from './berth-home.js';
+export { closestMatch } from './closest-match.js';
