@@ -35,6 +35,9 @@ Environment:
   BERTH_CONTROL_TOKEN                     enables /-/berth/swap and /-/berth/status (Bearer token, >= 16 chars)
   MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT   default for --timeout
   SAGEMAKER_BIND_TO_PORT                  port in SageMaker mode
+  BERTH_SAGEMAKER_MODEL_DIR               model directory in SageMaker mode (default /opt/ml/model)
+  MLFLOW_DEPLOYMENT_FLAVOR_NAME           flavor in SageMaker mode when --flavor is not given
+  BERTH_ALLOW_CODE                        true: SageMaker mode allows js models (as --allow-code)
   BERTH_LOG_LEVEL                         default for --log-level
 `;
 
@@ -102,7 +105,14 @@ async function main(): Promise<void> {
   let listen: ReturnType<typeof resolveListenSettings>;
   try {
     listen = resolveListenSettings(
-      { sagemaker: values.sagemaker ?? false, host: values.host, port: values.port, modelUri: values['model-uri'] },
+      {
+        sagemaker: values.sagemaker ?? false,
+        host: values.host,
+        port: values.port,
+        modelUri: values['model-uri'],
+        flavor: values.flavor,
+        allowCode: values['allow-code'],
+      },
       positionals,
       process.env,
     );
@@ -122,7 +132,7 @@ async function main(): Promise<void> {
   }
   const options = {
     modelUri: listen.modelUri,
-    ...(values.flavor ? { flavor: values.flavor } : {}),
+    ...(listen.flavor ? { flavor: listen.flavor } : {}),
     host: listen.host,
     port: listen.port,
     ...optional('workers', integerFlag(values.workers, '--workers', 0)),
@@ -134,7 +144,8 @@ async function main(): Promise<void> {
     ...optional('workerBodyBytes', integerFlag(values['worker-body-bytes'], '--worker-body-bytes', 0)),
     ...(values['model-name'] ? { modelName: values['model-name'] } : {}),
     ...(values['model-version'] ? { modelVersion: values['model-version'] } : {}),
-    allowCode: values['allow-code'] ?? false,
+    allowCode: listen.allowCode ?? false,
+    sagemaker: listen.sagemaker,
     ...(controlToken ? { controlToken } : {}),
   };
   const level = values['log-level'] ?? process.env.BERTH_LOG_LEVEL ?? 'info';

@@ -37,3 +37,33 @@ describe('resolveListenSettings', () => {
     );
   });
 });
+
+describe('resolveListenSettings: the container environment', () => {
+  it('BERTH_SAGEMAKER_MODEL_DIR, MLFLOW_DEPLOYMENT_FLAVOR_NAME and BERTH_ALLOW_CODE configure serve', () => {
+    const settings = resolveListenSettings({ sagemaker: false }, ['serve'], {
+      BERTH_SAGEMAKER_MODEL_DIR: '/tmp/x/opt/ml/model',
+      MLFLOW_DEPLOYMENT_FLAVOR_NAME: 'js',
+      BERTH_ALLOW_CODE: 'TRUE',
+    });
+    expect(settings).toMatchObject({ modelUri: '/tmp/x/opt/ml/model', flavor: 'js', allowCode: true });
+    expect(resolveListenSettings({ sagemaker: true }, [], {})).toMatchObject({
+      flavor: undefined,
+      allowCode: undefined,
+    });
+    expect(() => resolveListenSettings({ sagemaker: true }, [], { BERTH_ALLOW_CODE: 'yes' })).toThrow(
+      "BERTH_ALLOW_CODE must be true or false; got 'yes'",
+    );
+  });
+
+  it('flags win over the environment; outside SageMaker mode the environment is not read', () => {
+    const env = { MLFLOW_DEPLOYMENT_FLAVOR_NAME: 'js', BERTH_ALLOW_CODE: 'true', BERTH_SAGEMAKER_MODEL_DIR: '/env' };
+    expect(
+      resolveListenSettings({ sagemaker: true, flavor: 'onnx', allowCode: false, modelUri: '/flag' }, [], env),
+    ).toMatchObject({ flavor: 'onnx', allowCode: false, modelUri: '/flag' });
+    expect(resolveListenSettings({ sagemaker: false, modelUri: '/m' }, [], env)).toMatchObject({
+      modelUri: '/m',
+      flavor: undefined,
+      allowCode: undefined,
+    });
+  });
+});

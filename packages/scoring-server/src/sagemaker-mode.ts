@@ -1,6 +1,11 @@
 /**
  * The SageMaker container contract: `docker run image serve`, listen on 0.0.0.0 at
  * SAGEMAKER_BIND_TO_PORT or 8080, model under /opt/ml/model.
+ *
+ * `BERTH_SAGEMAKER_MODEL_DIR` moves the model directory (runLocal and tests run the contract in a
+ * temporary `/opt/ml/model`-shaped folder). The container's environment also names the flavor
+ * (`MLFLOW_DEPLOYMENT_FLAVOR_NAME`, which MLflow's and Berth's SageMaker clients set) and whether a
+ * `js` model may run its code (`BERTH_ALLOW_CODE=true`): there are no flags in `docker run image serve`.
  */
 export const SAGEMAKER_MODEL_DIRECTORY = '/opt/ml/model';
 export const SAGEMAKER_DEFAULT_PORT = 8080;
@@ -10,6 +15,9 @@ export interface ListenSettings {
   host: string;
   port: number;
   modelUri: string | undefined;
+  /** From the container environment in SageMaker mode (flags win). */
+  flavor?: string | undefined;
+  allowCode?: boolean | undefined;
   warnings: string[];
 }
 
@@ -26,7 +34,14 @@ function parsePort(raw: string, what: string): number {
 
 /** Host/port/model for the process; explicit flags win over the SageMaker defaults. */
 export function resolveListenSettings(
-  flags: { sagemaker: boolean; host?: string | undefined; port?: string | undefined; modelUri?: string | undefined },
+  flags: {
+    sagemaker: boolean;
+    host?: string | undefined;
+    port?: string | undefined;
+    modelUri?: string | undefined;
+    flavor?: string | undefined;
+    allowCode?: boolean | undefined;
+  },
   positionals: readonly string[],
   env: NodeJS.ProcessEnv,
 ): ListenSettings {
@@ -38,6 +53,8 @@ export function resolveListenSettings(
       host: flags.host ?? '127.0.0.1',
       port: flags.port === undefined ? 8080 : parsePort(flags.port, '--port'),
       modelUri: flags.modelUri,
+      flavor: flags.flavor,
+      allowCode: flags.allowCode,
       warnings,
     };
   }
@@ -54,5 +71,16 @@ export function resolveListenSettings(
       `SageMaker mode: listening on ${host} (all interfaces), as the container contract requires; the server has no authentication of its own`,
     );
   }
-  return { sagemaker, host, port, modelUri: flags.modelUri ?? SAGEMAKER_MODEL_DIRECTORY, warnings };
+  const modelUri = flags.modelUri ?? (env.BERTH_SAGEMAKER_MODEL_DIR || SAGEMAKER_MODEL_DIRECTORY);
+  const flavor = flags.flavor ?? (env.MLFLOW_DEPLOYMENT_FLAVOR_NAME || undefined);
+  const allowCode = flags.allowCode ?? parseBoolean(env.BERTH_ALLOW_CODE, 'BERTH_ALLOW_CODE');
+  return { sagemaker, host, port, modelUri, flavor, allowCode, warnings };
+}
+
+function parseBoolean(raw: string | undefined, what: string): boolean | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new Error(`${what} must be true or false; got '${raw}'`);
 }

@@ -45,6 +45,8 @@ export interface ScoringServerOptions {
   workerBodyBytes?: number;
   /** Download cache for remote model URIs. */
   cacheDir?: string;
+  /** SageMaker container mode: `/invocations` also answers streaming requests (`Accept: application/jsonlines`). */
+  sagemaker?: boolean;
 }
 
 const optionsSchema = z.object({
@@ -65,6 +67,7 @@ const optionsSchema = z.object({
   inlineBudgetMs: z.number().min(0).default(DEFAULT_INLINE_BUDGET_MS),
   workerBodyBytes: z.number().int().min(0).default(DEFAULT_WORKER_BODY_BYTES),
   cacheDir: z.string().optional(),
+  sagemaker: z.boolean().default(false),
 });
 
 export type ResolvedOptions = Omit<z.infer<typeof optionsSchema>, 'logger'> & {

@@ -6,6 +6,7 @@ import { createHotRoutesHandler } from './hot-routes.js';
 import { createServerMetrics } from './metrics.js';
 import { registerMlflowRoutes, sendMlflowError } from './mlflow-routes.js';
 import { createOipInfer, registerOpenInferenceRoutes } from './open-inference-routes.js';
+import { createSagemakerStreamHandler } from './sagemaker-streaming.js';
 import { type ResolvedOptions, resolveOptions, type ScoringServerOptions } from './scoring-server-options.js';
 import type { ServerContext, SwapResult } from './server-context.js';
 import { ServingModel } from './serving-model.js';
@@ -123,10 +124,15 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     isClosing: () => closing,
     oipInfer: createOipInfer(context),
   });
+  // SageMaker mode: /invocations with Accept: application/jsonlines answers as a stream (sagemaker-streaming.ts).
+  const streamRoute = resolved.sagemaker
+    ? createSagemakerStreamHandler(context, { bodyLimitBytes: resolved.bodyLimitBytes, isClosing: () => closing })
+    : undefined;
   const { createServer } = await import('node:http');
   const app: FastifyInstance = Fastify({
     serverFactory: (fastifyHandler) => {
       const server = createServer((request, response) => {
+        if (streamRoute?.(request, response)) return;
         if (!hotRoutes(request, response)) fastifyHandler(request, response);
       });
       server.keepAliveTimeout = 72_000;
