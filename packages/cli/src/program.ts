@@ -35,6 +35,7 @@ const predictionCommands = () => import('./commands/prediction-commands.js');
 const targetCommands = () => import('./commands/target-commands.js');
 const targetsCommand = () => import('./commands/targets-command.js');
 const targetPackagesCommand = () => import('./commands/target-packages-command.js');
+const serveCommand = () => import('./commands/serve-command.js');
 
 /**
  * `jsonErrors`: commander prints nothing for a usage error, so the caller can report it as the one
@@ -64,6 +65,7 @@ export function createProgram(options: { jsonErrors?: boolean } = {}): Command {
   addPredictionCommands(program);
   addEndpointCommands(program);
   addTargetsCommand(program);
+  addServeCommand(program);
   return program as unknown as Command;
 }
 
@@ -237,6 +239,24 @@ function addTargetsCommand(program: Command): void {
     .argument('<packages...>', 'package names')
     .addOption(jsonOption())
     .action(async (names, options) => (await targetPackagesCommand()).removeTargets(names, options));
+}
+
+function addServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Serve the target over HTTP (Berth API, MLflow routes, OpenAPI), in the foreground, with token auth.')
+    .addOption(targetOption())
+    .option('--host <host>', 'interface to bind; anything but loopback needs a token you supplied', '127.0.0.1')
+    .option('--port <port>', 'TCP port; 0 picks a free one', '5000')
+    .option('--token-file <path>', 'read-write tokens, one per line (default: $BERTH_SERVER_TOKEN, else generated)')
+    .option('--read-only-token-file <path>', 'read-only tokens, one per line (default: $BERTH_SERVER_READ_ONLY_TOKEN)')
+    .option('--body-limit <bytes>', 'largest prediction request body', '67108864')
+    .option(
+      '--log-level <level>',
+      'fatal, error, warn, info, debug, trace or silent (default: $BERTH_LOG_LEVEL, else info)',
+    )
+    .addOption(jsonOption())
+    .action(async (options) => (await serveCommand()).serve(options));
 }
 
 function showCommandHelp(program: Command, name: string): void {
