@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { BerthError } from '@berth/core';
+import { describeTarget } from '@berth/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import * as local from '../dist/index.js';
 import { LocalDeploymentClient } from '../dist/index.js';
 import {
   copyOfIris,
@@ -8,27 +10,40 @@ import {
   irisColumns,
   irisInput,
   irisModel,
+  packageDirectory,
   temporaryStateDirectory,
   unloadableModel,
 } from './helpers.js';
-import { describeTargetLifecycle } from './lifecycle-suite.js';
 
 const state = temporaryStateDirectory();
+const suiteState = temporaryStateDirectory();
 const models = temporaryStateDirectory('berth-models-');
 const client = new LocalDeploymentClient(`local:${state}`);
 
 afterAll(async () => {
   await client.close();
   destroyStateDirectory(state);
+  destroyStateDirectory(suiteState);
   destroyStateDirectory(models);
 });
 
-describeTargetLifecycle('local', () => client, {
-  modelUri: irisModel,
-  updateModelUri: copyOfIris(models, 'iris-b'),
-  brokenModelUri: unloadableModel(models, 'broken'),
-  input: irisInput,
-  rows: 3,
+// The conformance suite every target runs; the suite closes its client when done.
+describeTarget(() => new LocalDeploymentClient(`local:${suiteState}`), {
+  module: local,
+  packageDir: packageDirectory,
+  capabilities: { predictStream: true, explain: true, endpoints: true },
+  models: {
+    default: irisModel,
+    update: copyOfIris(models, 'iris-b'),
+    broken: unloadableModel(models, 'broken'),
+  },
+  inputs: {
+    valid: irisInput,
+    rows: 3,
+    invalid: { dataframe_split: { columns: irisColumns, data: [['a', 'b', 'c', 'd']] } },
+  },
+  endpointConfig: (deployments) => ({ traffic: { [deployments[0] as string]: 100 } }),
+  states: ['ready', 'starting', 'unhealthy', 'crashed'],
 });
 
 describe('local create failures', () => {
