@@ -7,6 +7,8 @@
  * moto_server fails the run instead, so CI can never pass by skipping.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { homedir } from 'node:os';
+import path from 'node:path';
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>` */
@@ -19,22 +21,33 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-const COMMAND = process.env.BERTH_MOTO_SERVER ?? 'moto_server';
 const START_TIMEOUT_MS = 30_000;
 
-let availability: { available: boolean; reason: string } | undefined;
+/** BERTH_MOTO_SERVER, else moto_server on PATH, else pyenv's shim (a shell may not have pyenv on PATH). */
+function candidates(): string[] {
+  if (process.env.BERTH_MOTO_SERVER) return [process.env.BERTH_MOTO_SERVER];
+  return ['moto_server', path.join(homedir(), '.pyenv/shims/moto_server')];
+}
+
+let availability: { available: boolean; reason: string; command: string } | undefined;
 
 /** Whether moto_server can be started here (checked once per process: `moto_server --help`). */
 export function motoAvailability(): { available: boolean; reason: string } {
   if (availability) return availability;
-  const probe = spawnSync(COMMAND, ['--help'], { encoding: 'utf8', timeout: 20_000 });
-  availability =
-    probe.status === 0
-      ? { available: true, reason: '' }
-      : {
-          available: false,
-          reason: `moto_server not found (${probe.error?.message ?? `exit ${probe.status}`}): install moto ('pip install "moto[server]"') or set BERTH_MOTO_SERVER`,
-        };
+  const tried: string[] = [];
+  for (const command of candidates()) {
+    const probe = spawnSync(command, ['--help'], { encoding: 'utf8', timeout: 20_000 });
+    if (probe.status === 0) {
+      availability = { available: true, reason: '', command };
+      return availability;
+    }
+    tried.push(`${command}: ${probe.error?.message ?? `exit ${probe.status}`}`);
+  }
+  availability = {
+    available: false,
+    command: '',
+    reason: `moto_server not found (${tried.join('; ')}): install moto ('pip install "moto[server]"') or set BERTH_MOTO_SERVER`,
+  };
   return availability;
 }
 
@@ -51,13 +64,16 @@ export function skipWithoutMoto(suite: string): boolean {
 }
 
 export async function startMotoServer(): Promise<MotoServer> {
-  const child = spawn(COMMAND, ['-H', '127.0.0.1', '-p', '0'], {
+  const { available, reason } = motoAvailability();
+  if (!available) throw new Error(reason);
+  const command = (availability as { command: string }).command;
+  const child = spawn(command, ['-H', '127.0.0.1', '-p', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // moto's own account/region defaults; no credentials of the machine reach it.
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start ${COMMAND}`);
+  if (pid === undefined) throw new Error(`could not start ${command}`);
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
