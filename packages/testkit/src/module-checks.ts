@@ -51,7 +51,7 @@ export function moduleChecks(context: SuiteContext): void {
       if (!isSupportedSpecificationVersion(declared)) {
         violation(
           'module.spec-version',
-          `target '${context.targetName}' declares specification version ${describeValue(declared)}; this @berth/core supports ${SUPPORTED_SPECIFICATION_VERSIONS.join(', ')}. Build the target against a matching @berth/core.`,
+          `target '${context.targetName}' declares specification version ${describeValue(declared)}; this @berth/core supports ${String(SUPPORTED_SPECIFICATION_VERSIONS)}. Build the target against a matching @berth/core.`,
         );
       }
     });
