@@ -166,6 +166,21 @@ describe('fetchWithRetry against a loopback server', () => {
     expect(error.details).toEqual({ retries: 1 });
   });
 
+  it('sends every attempt through the fetch it is given', async () => {
+    const { url, seen } = await serve((_request, response, _body, attempt) => {
+      response.writeHead(attempt === 1 ? 503 : 200).end('ok');
+    });
+    const calls: string[] = [];
+    const ownFetch = (input: string | URL, init: RequestInit) => {
+      calls.push(`${init.method} ${String(input)}`);
+      return fetch(input, init);
+    };
+    const response = await fetchWithRetry(url, { method: 'POST', body: 'x' }, { ...fast, fetch: ownFetch });
+    expect(response.status).toBe(200);
+    expect(calls).toEqual([`POST ${url}`, `POST ${url}`]);
+    expect(seen).toHaveLength(2);
+  });
+
   it('stops at once when the caller aborts', async () => {
     const { url, seen } = await serve((_request, response) => response.writeHead(503, { 'retry-after': '5' }).end());
     const controller = new AbortController();

@@ -16,6 +16,12 @@ export interface FetchWithRetryOptions extends Partial<RetrySettings> {
   maxBackoffSeconds?: number;
   /** Source of jitter, for tests; default `Math.random`. */
   random?: () => number;
+  /**
+   * The fetch to call; default the global one. A caller that needs its own connection settings
+   * (a CA bundle, client certificates, a pool it can close) passes undici's `fetch` bound to its
+   * own dispatcher, and keeps this one retry policy.
+   */
+  fetch?: (input: string | URL, init: RequestInit) => Promise<Response>;
 }
 
 const MAX_BODY_IN_MESSAGE = 2000;
@@ -43,13 +49,14 @@ export async function fetchWithRetry(
   const method = (init.method ?? 'GET').toUpperCase();
   const maxRetries = isReplayable(init.body) ? settings.maxRetries : 0;
   const userSignal = init.signal ?? undefined;
+  const send = options.fetch ?? fetch;
 
   for (let retry = 0; ; retry++) {
     const timeout = settings.timeoutSeconds > 0 ? AbortSignal.timeout(settings.timeoutSeconds * 1000) : undefined;
     const signal = combineSignals(userSignal, timeout);
     let response: Response;
     try {
-      response = await fetch(url, { ...init, ...(signal ? { signal } : {}) });
+      response = await send(url, { ...init, ...(signal ? { signal } : {}) });
     } catch (error) {
       if (userSignal?.aborted) throw userSignal.reason ?? error;
       if (timeout?.aborted) throw timeoutError(target, method, settings.timeoutSeconds, error);
