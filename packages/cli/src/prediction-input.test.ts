@@ -78,6 +78,13 @@ describe('toPredictionBody', () => {
     expect(toPredictionBody(body)).toBe(body);
   });
 
+  it('passes an LLM chat body through although its value is a list', () => {
+    const chat = { messages: [{ role: 'user', content: 'Hello' }], temperature: 0 };
+    expect(toPredictionBody(chat)).toBe(chat);
+    const embeddings = { input: ['a', 'b'] };
+    expect(toPredictionBody(embeddings)).toBe(embeddings);
+  });
+
   it('rejects what it cannot read with INVALID_PARAMETER_VALUE', () => {
     for (const input of [42, 'text', null, [{ a: 1 }, 2], { a: [1, 2], b: [1] }]) {
       let error: unknown;

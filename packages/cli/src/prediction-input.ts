@@ -5,6 +5,11 @@ export type ContentType = 'json' | 'csv';
 
 /** The keys of a body in MLflow's scoring protocol; a body with one of them is passed on as-is. */
 const SCORING_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'];
+/**
+ * LLM bodies MLflow's scoring server and AI gateway take unwrapped (`{"messages": [...]}` for a
+ * chat endpoint): passed on as-is, although a list value would otherwise read as a column.
+ */
+const LLM_KEYS = ['messages', 'prompt', 'input'];
 
 /** `--content-type` wins; otherwise `.csv` (ignoring a URL's query) means CSV and anything else JSON. */
 export function contentTypeFor(inputPath: string, explicit?: ContentType): ContentType {
@@ -44,7 +49,7 @@ function parseJsonInput(text: string, inputPath: string): unknown {
 export function toPredictionBody(parsed: unknown): Record<string, unknown> {
   if (Array.isArray(parsed)) return fromRows(parsed);
   if (!isRecord(parsed)) throw inputShapeError(`got ${parsed === null ? 'null' : typeof parsed}`);
-  if (SCORING_KEYS.some((key) => key in parsed)) return parsed;
+  if (SCORING_KEYS.some((key) => key in parsed) || LLM_KEYS.some((key) => key in parsed)) return parsed;
   const values = Object.values(parsed);
   const isColumnDict = values.length > 0 && values.every((value) => Array.isArray(value) || isRecord(value));
   // Anything else (e.g. {"prompt": "…"}) is a body the target may understand; pass it unchanged.
