@@ -1,0 +1,37 @@
+import type { TargetConfig } from '@berth/core';
+import type { z } from 'zod';
+import { lazySchema, loadZod } from './lazy-zod.js';
+import { parseServerKindSetting, SERVER_KIND_SETTINGS, type ServerKindSetting } from './target-location.js';
+
+function buildSchema() {
+  const { z } = loadZod();
+  // Loose: every other key belongs to the target behind the server, which checks it there (with
+  // its own schema, "did you mean" included); this side cannot know that target's keys.
+  return z
+    .looseObject({
+      server: z
+        .enum(SERVER_KIND_SETTINGS as [ServerKindSetting, ...ServerKindSetting[]])
+        .default('auto')
+        .describe(
+          "which server answers at the URI: 'berth' (berth serve), 'mlflow' (an MLflow AI Gateway), or 'auto' (tell from its answers). Only create/update/delete take -C; for the other commands put ?server= in the URI or set BERTH_SERVER_KIND",
+        ),
+    })
+    .describe('Keys other than server are passed to the target behind the Berth server, which coerces and checks them');
+}
+
+export type HttpConfigSchema = ReturnType<typeof buildSchema>;
+export type HttpConfig = z.infer<HttpConfigSchema>;
+
+/** The http target's config schema (a zod object, built on first use so that loading the target never loads zod). */
+export const configSchema: HttpConfigSchema = lazySchema(buildSchema);
+
+/** `server` (this client's own key) apart from the config that goes to the remote target. */
+export function splitConfig(config: TargetConfig | undefined): {
+  serverKind?: ServerKindSetting;
+  forwarded: TargetConfig;
+} {
+  if (!config || !Object.hasOwn(config, 'server')) return { forwarded: { ...config } };
+  const { server, ...forwarded } = config;
+  if (server === undefined) return { forwarded };
+  return { serverKind: parseServerKindSetting(String(server), 'config key server='), forwarded };
+}

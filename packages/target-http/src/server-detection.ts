@@ -1,0 +1,42 @@
+import { BerthError } from '@berth/core';
+import { HttpError } from '@berth/core/http';
+import { parseBerthAnswer, parseErrorBody, type ServerInfo } from './berth-schemas.js';
+import type { HttpConnection } from './http-connection.js';
+import { API_PREFIX } from './operation-poller.js';
+
+export type Detected = { kind: 'berth'; info: ServerInfo } | { kind: 'mlflow' };
+
+/** The API version this client speaks. */
+const API_VERSION = 'v1';
+
+/**
+ * Asks `GET /api/berth/v1/server`: a Berth server describes itself there; an MLflow AI Gateway has
+ * no such route (404 `{"detail":"Not Found"}`, or 405), which makes it MLflow mode. One request per
+ * client; `?server=` in the URI or `BERTH_SERVER_KIND` skips it.
+ */
+export async function detectServer(connection: HttpConnection, signal?: AbortSignal): Promise<Detected> {
+  const path = `${API_PREFIX}/server`;
+  let body: unknown;
+  try {
+    ({ body } = await connection.sendJson('GET', path, { timeout: 'request', signal }));
+  } catch (error) {
+    if (HttpError.isInstance(error) && (error.statusCode === 404 || error.statusCode === 405)) {
+      if (parseErrorBody(error.responseBody)) throw otherVersion(connection, 'does not know the route');
+      return { kind: 'mlflow' };
+    }
+    throw error;
+  }
+  const info = parseBerthAnswer('serverInfo', body, `GET ${connection.urlFor(path)}`);
+  if (info.api !== API_VERSION) throw otherVersion(connection, `speaks API ${info.api}`);
+  return { kind: 'berth', info };
+}
+
+function otherVersion(connection: HttpConnection, what: string): BerthError {
+  return new BerthError(
+    `The Berth server at ${connection.baseUrl} ${what} ${API_PREFIX}/server; this client speaks API ${API_VERSION}.`,
+    {
+      code: 'INVALID_STATE',
+      suggestions: ['Install matching versions of @berth/target-http (here) and @berth/server (on the server).'],
+    },
+  );
+}
