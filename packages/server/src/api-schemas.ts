@@ -68,7 +68,8 @@ export const deleteDeploymentBody = z
     config: targetConfig.optional(),
     endpoint: z.string().min(1).optional(),
   })
-  .optional();
+  .nullish()
+  .describe('Optional: a DELETE may carry no body at all');
 
 export const createEndpointBody = z.strictObject({ name, config: targetConfig.optional() });
 export const updateEndpointBody = z.strictObject({ config: targetConfig.optional() });

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { BerthError } from '@berth/core';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { type Access, AccessTokens, type AuthResult, authorize, type TokenOptions } from './access-tokens.js';
 import type { OperationJSON } from './api-schemas.js';
 import { EndpointCatalog } from './endpoint-catalog.js';
@@ -71,22 +71,28 @@ async function packageVersion(): Promise<string> {
   return (JSON.parse(text) as { version: string }).version;
 }
 
-function createLogger(option: ServerOptions['logger']): Logger {
-  if (option === false) return pino({ enabled: false });
-  if (option && typeof (option as Logger).child === 'function') return option as Logger;
-  const level = (option as { level?: string } | undefined)?.level ?? process.env.BERTH_LOG_LEVEL ?? 'info';
+/** The server's pino settings: JSON lines, and the authorization header cut if anything ever logs it. */
+export function createServerLogger(
+  level: string,
+  destination: DestinationStream = pino.destination({ fd: 2, sync: true }),
+): Logger {
   return pino(
     {
       name: 'berth-server',
       level,
-      // Nothing here logs headers or tokens; if anything ever does, they are cut at the logger.
       redact: {
         paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', '*.token'],
         censor: '[redacted]',
       },
     },
-    pino.destination({ fd: 2, sync: true }),
+    destination,
   );
+}
+
+function createLogger(option: ServerOptions['logger']): Logger {
+  if (option === false) return pino({ enabled: false });
+  if (option && typeof (option as Logger).child === 'function') return option as Logger;
+  return createServerLogger((option as { level?: string } | undefined)?.level ?? process.env.BERTH_LOG_LEVEL ?? 'info');
 }
 
 /** `/endpoints/{name}/invocations` or `/gateway/{name}/invocations` → the decoded name, else undefined. */

@@ -50,10 +50,13 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   return key;
 }
 
-/** An AbortSignal that fires when the asking client goes away (ends a long poll early). */
-function clientGone(request: FastifyRequest): AbortSignal {
+/**
+ * An AbortSignal that fires when the asking client goes away (ends a long poll early). The answer's
+ * `close` fires once per request (the socket's would pile listeners up on a keep-alive connection).
+ */
+function clientGone(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
-  request.raw.socket.once('close', () => controller.abort());
+  reply.raw.once('close', () => controller.abort());
   return controller.signal;
 }
 
@@ -103,7 +106,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
         else context.logger.info(line, 'operation finished');
       });
     }
-    await started.wait(preferredWaitMs(request.headers.prefer), undefined, clientGone(request));
+    await started.wait(preferredWaitMs(request.headers.prefer), undefined, clientGone(reply));
     return reply
       .code(started.running ? 202 : 200)
       .header('location', `${API_PREFIX}/operations/${started.id}`)
@@ -449,10 +452,10 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
         response: { 200: operation, ...errors },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const found = findOperation(request.params.id);
       const { wait, revision } = request.query;
-      await found.wait((wait ?? 0) * 1000, revision, clientGone(request));
+      await found.wait((wait ?? 0) * 1000, revision, clientGone(reply));
       return found.toJSON();
     },
   );
