@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The bin is its own entry (dist/berth-sagemaker.js), beside index.js.
+  entry: { index: 'src/index.ts', 'berth-sagemaker': 'src/bin/berth-sagemaker.ts' },
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   clean: true,
