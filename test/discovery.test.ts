@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import {
   runProcess,
   testDirectory,
 } from './helpers/berth-process.js';
+import { check, NPM_ENVIRONMENT, npm, pack } from './helpers/packages.js';
 
 // Discovery as users get it: core, cli and the fixture targets packed with `pnpm pack`, installed
 // from the tarballs with npm into (a) a project, (b) a global prefix, (c) a bare global CLI plus
@@ -25,39 +26,8 @@ const PACKAGES = {
 } as const;
 type PackageKey = keyof typeof PACKAGES;
 
-// npm variables inherited from `npx pnpm …` must not redirect installs to another prefix.
-const NPM_ENVIRONMENT = { npm_config_global: undefined, npm_config_prefix: undefined, npm_config_location: undefined };
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
-
 let root: string;
 const tarballs = {} as Record<PackageKey, string>;
-
-function check(result: ProcessResult, what: string): ProcessResult {
-  if (result.code !== 0) {
-    throw new Error(`${what} failed (exit ${result.code ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return result;
-}
-
-async function pack(key: PackageKey): Promise<string> {
-  const destination = join(root, 'tarballs', key);
-  await mkdir(destination, { recursive: true });
-  check(
-    await runProcess('npx', ['-y', 'pnpm@12.4.2', 'pack', '--pack-destination', destination], {
-      cwd: PACKAGES[key],
-      env: NPM_ENVIRONMENT,
-      timeoutMs: 120_000,
-    }),
-    `pnpm pack ${key}`,
-  );
-  const [file] = (await readdir(destination)).filter((name) => name.endsWith('.tgz'));
-  if (!file) throw new Error(`pnpm pack ${key} left no tarball in ${destination}`);
-  return join(destination, file);
-}
-
-function npm(args: string[], cwd: string): Promise<ProcessResult> {
-  return runProcess('npm', [...args, ...NPM_FLAGS], { cwd, env: NPM_ENVIRONMENT, timeoutMs: 240_000 });
-}
 
 function tarEntry(tarball: string, entry: string): Promise<ProcessResult> {
   return runProcess('tar', ['-xzOf', tarball, entry], { timeoutMs: 30_000 });
@@ -76,7 +46,9 @@ function berthAt(bin: string, home: string) {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'berth-discovery-'));
-  for (const key of Object.keys(PACKAGES) as PackageKey[]) tarballs[key] = await pack(key);
+  for (const key of Object.keys(PACKAGES) as PackageKey[]) {
+    tarballs[key] = await pack(PACKAGES[key], join(root, 'tarballs', key));
+  }
   await writeFile(join(root, 'input.json'), '{"data": [5000]}');
 });
 

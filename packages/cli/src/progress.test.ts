@@ -1,34 +1,104 @@
 import { describe, expect, it } from 'vitest';
-import { withProgress } from './progress.js';
+import { formatElapsed, type InterruptHost, withProgress } from './progress.js';
 
 function recorder(isTTY: boolean) {
   const writes: string[] = [];
-  return { writes, stream: { isTTY, write: (text: string) => writes.push(text) > 0 } };
+  return { writes, stream: { isTTY, columns: 200, write: (text: string) => writes.push(text) > 0 } };
+}
+
+/** A stand-in for `process`: records SIGINT listeners so a test can press Ctrl-C. */
+function interruptRecorder() {
+  const listeners = new Set<() => void>();
+  const exits: number[] = [];
+  const host: InterruptHost = {
+    once: (_event, listener) => listeners.add(listener),
+    off: (_event, listener) => listeners.delete(listener),
+    exit: (code) => {
+      exits.push(code);
+      return undefined;
+    },
+  };
+  const press = () => {
+    for (const listener of [...listeners]) listener();
+  };
+  return { host, exits, press, listeners };
 }
 
 describe('withProgress', () => {
-  it('draws a spinner on a terminal and erases it when the task ends', async () => {
+  it('draws a spinner on a terminal with the latest progress message and elapsed time, then erases it', async () => {
     const { writes, stream } = recorder(true);
-    const result = await withProgress('Creating deployment d', () => new Promise((r) => setTimeout(() => r(42), 250)), {
-      stream,
-    });
+    let clock = 0;
+    const interrupts = interruptRecorder();
+    const result = await withProgress(
+      'Creating deployment d',
+      async (onProgress) => {
+        clock = 75_000;
+        onProgress({ message: 'Endpoint d is Creating', state: 'Creating' });
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        return 42;
+      },
+      { stream, now: () => clock, interrupts: interrupts.host },
+    );
     expect(result).toBe(42);
-    expect(writes[0]).toBe('\r⠋ Creating deployment d');
-    expect(writes.length).toBeGreaterThanOrEqual(3);
-    expect(writes.at(-1)).toBe(`\r${' '.repeat('Creating deployment d'.length + 2)}\r`);
+    expect(writes[0]).toBe('\r⠋ Creating deployment d (0s)');
+    expect(writes.some((text) => text.includes('Creating deployment d: Endpoint d is Creating (1m 15s)'))).toBe(true);
+    expect(writes.at(-1)).toMatch(/^\r +\r$/);
+    expect(interrupts.listeners.size).toBe(0); // the Ctrl-C handler is gone once the task ends
   });
 
   it('erases the spinner when the task fails, and passes the error on', async () => {
     const { writes, stream } = recorder(true);
-    await expect(withProgress('x', () => Promise.reject(new Error('boom')), { stream })).rejects.toThrow('boom');
-    expect(writes.at(-1)).toBe('\r   \r');
+    await expect(
+      withProgress('x', () => Promise.reject(new Error('boom')), { stream, interrupts: interruptRecorder().host }),
+    ).rejects.toThrow('boom');
+    expect(writes.at(-1)).toMatch(/^\r +\r$/);
   });
 
-  it('writes nothing when the stream is not a terminal or with --json', async () => {
+  it('prints one plain line per new message on a pipe, and nothing at all with --json', async () => {
     const pipe = recorder(false);
-    expect(await withProgress('x', async () => 1, { stream: pipe.stream })).toBe(1);
+    const task = async (onProgress: (event: { message: string; elapsedMs?: number }) => void) => {
+      onProgress({ message: 'Creating', elapsedMs: 1_000 });
+      onProgress({ message: 'Creating', elapsedMs: 2_000 }); // unchanged: no new line
+      onProgress({ message: 'InService', elapsedMs: 61_000 });
+      return 1;
+    };
+    expect(await withProgress('x', task, { stream: pipe.stream, interrupts: interruptRecorder().host })).toBe(1);
+    expect(pipe.writes).toEqual(['[1s] Creating\n', '[1m 01s] InService\n']);
     const json = recorder(true);
-    expect(await withProgress('x', async () => 2, { stream: json.stream, json: true })).toBe(2);
-    expect([...pipe.writes, ...json.writes]).toEqual([]);
+    expect(
+      await withProgress('x', task, { stream: json.stream, json: true, interrupts: interruptRecorder().host }),
+    ).toBe(1);
+    expect(json.writes).toEqual([]);
+  });
+
+  it('on Ctrl-C says what the target said happens next and exits 130', async () => {
+    const pipe = recorder(false);
+    const interrupts = interruptRecorder();
+    let release: () => void = () => {};
+    const running = withProgress(
+      'Creating deployment d',
+      (onProgress) =>
+        new Promise<void>((resolve) => {
+          onProgress({
+            message: 'Endpoint d is Creating',
+            interruptHint: "SageMaker goes on creating 'd'; check it with `berth get -t sagemaker --name d`.",
+          });
+          release = resolve;
+        }),
+      { stream: pipe.stream, interrupts: interrupts.host },
+    );
+    interrupts.press();
+    expect(interrupts.exits).toEqual([130]);
+    expect(pipe.writes.at(-1)).toBe(
+      "\nStopped waiting (Ctrl-C). SageMaker goes on creating 'd'; check it with `berth get -t sagemaker --name d`.\n",
+    );
+    release();
+    await running;
+  });
+
+  it('formats elapsed times', () => {
+    expect(formatElapsed(999)).toBe('0s');
+    expect(formatElapsed(59_999)).toBe('59s');
+    expect(formatElapsed(3_725_000)).toBe('62m 05s');
   });
 });

@@ -1,32 +1,97 @@
+import type { ProgressEvent } from '@berth/core';
+
 /** The part of a stream progress needs; process.stderr in the CLI, a recorder in tests. */
 export interface ProgressStream {
   isTTY?: boolean;
+  columns?: number;
   write(text: string): boolean;
+}
+
+/** What the CLI does on Ctrl-C while waiting; the process in the CLI, a recorder in tests. */
+export interface InterruptHost {
+  once(event: 'SIGINT', listener: () => void): unknown;
+  off(event: 'SIGINT', listener: () => void): unknown;
+  exit(code: number): never | undefined;
+}
+
+export interface ProgressOptions {
+  json?: boolean | undefined;
+  stream?: ProgressStream;
+  interrupts?: InterruptHost;
+  now?: () => number;
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const INTERVAL_MS = 100;
 
+/** `75_000` → `1m 15s`; under a minute `12s`. */
+export function formatElapsed(milliseconds: number): string {
+  const seconds = Math.max(0, Math.floor(milliseconds / 1000));
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`;
+}
+
 /**
- * Shows a spinner with `label` on a terminal while `task` runs (creating a deployment can take
- * seconds), then erases it. Silent when the stream is not a terminal or with --json, so pipes,
- * scripts and tests see only the command's output.
+ * Runs a long operation and shows what it reports (`onProgress`, spec 1.1) while it waits:
+ * on a terminal a spinner line with the latest message and the elapsed time, erased at the end;
+ * on a pipe one plain line per new message (CI logs show how a long create went); with --json
+ * nothing. Ctrl-C while waiting says what the target said happens next (the operation may go on
+ * without us) and exits 130.
  */
 export async function withProgress<T>(
   label: string,
-  task: () => Promise<T>,
-  options: { json?: boolean | undefined; stream?: ProgressStream } = {},
+  task: (onProgress: (event: ProgressEvent) => void) => Promise<T>,
+  options: ProgressOptions = {},
 ): Promise<T> {
   const stream = options.stream ?? process.stderr;
-  if (!stream.isTTY || options.json) return task();
+  const interrupts = options.interrupts ?? (process as unknown as InterruptHost);
+  const now = options.now ?? Date.now;
+  const started = now();
+  let latest: ProgressEvent | undefined;
+  let printed: string | undefined;
+  const quiet = Boolean(options.json);
+  const terminal = !quiet && Boolean(stream.isTTY);
+
   let frame = 0;
-  const draw = () => stream.write(`\r${FRAMES[frame++ % FRAMES.length]} ${label}`);
-  draw();
-  const timer = setInterval(draw, INTERVAL_MS);
+  let drawn = 0;
+  const line = () => {
+    const elapsed = formatElapsed(latest?.elapsedMs ?? now() - started);
+    const text = latest ? `${label}: ${latest.message} (${elapsed})` : `${label} (${elapsed})`;
+    const width = (stream.columns ?? 100) - 3;
+    return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+  };
+  const draw = () => {
+    const text = `${FRAMES[frame++ % FRAMES.length]} ${line()}`;
+    stream.write(`\r${text}${' '.repeat(Math.max(0, drawn - text.length))}`);
+    drawn = text.length;
+  };
+  const erase = () => stream.write(`\r${' '.repeat(drawn)}\r`);
+
+  const onProgress = (event: ProgressEvent) => {
+    if (typeof event?.message !== 'string') return;
+    latest = event;
+    if (quiet || terminal) return;
+    if (event.message === printed) return;
+    printed = event.message;
+    stream.write(`[${formatElapsed(event.elapsedMs ?? now() - started)}] ${event.message}\n`);
+  };
+  const onInterrupt = () => {
+    if (terminal) erase();
+    const hint = latest?.interruptHint;
+    stream.write(`\nStopped waiting (Ctrl-C).${hint ? ` ${hint}` : ''}\n`);
+    interrupts.exit(130);
+  };
+
+  interrupts.once('SIGINT', onInterrupt);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (terminal) {
+    draw();
+    timer = setInterval(draw, INTERVAL_MS);
+  }
   try {
-    return await task();
+    return await task(onProgress);
   } finally {
-    clearInterval(timer);
-    stream.write(`\r${' '.repeat(label.length + 2)}\r`);
+    interrupts.off('SIGINT', onInterrupt);
+    if (timer) clearInterval(timer);
+    if (terminal) erase();
   }
 }

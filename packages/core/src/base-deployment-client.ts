@@ -5,6 +5,7 @@ import type {
   Deployment,
   Endpoint,
   EndpointOption,
+  OperationOptions,
   PredictionInput,
   PredictOptions,
   TargetConfig,
@@ -21,9 +22,15 @@ export const DEPLOYMENT_CLIENT_BRAND: unique symbol = Symbol.for('berth.deployme
  */
 const BASE_CLIENT_MARKER = Symbol.for('berth.deployment-client.base');
 
-/** Spec versions of the target contract this copy of core can load. */
-export const SUPPORTED_SPECIFICATION_VERSIONS = ['v1'] as const;
-export type SpecificationVersion = (typeof SUPPORTED_SPECIFICATION_VERSIONS)[number];
+/**
+ * The version of the target contract this copy of core defines, `major.minor`. A target module
+ * declares the version it was written against (`export const specificationVersion = '1.1'`); core
+ * loads every version of its own major (adapting older minors) and refuses other majors.
+ * 1.0 (declared as `'v1'` by core 0.1) is the first contract; 1.1 added `close()` and
+ * `OperationOptions` (progress and abort) on long operations.
+ */
+export const SPECIFICATION_VERSION = '1.1';
+export type SpecificationVersion = `${number}.${number}`;
 
 /** MLflow's message, plus which target and method, so the user knows where the gap is. */
 function endpointsUnimplemented(targetUri: string, method: string): BerthError {
@@ -40,7 +47,7 @@ function endpointsUnimplemented(targetUri: string, method: string): BerthError {
 export abstract class BaseDeploymentClient {
   static readonly [DEPLOYMENT_CLIENT_BRAND] = true;
   /** Which version of the target contract this class implements. */
-  static readonly specificationVersion: SpecificationVersion = 'v1';
+  static readonly specificationVersion: string = SPECIFICATION_VERSION;
 
   readonly targetUri: string;
 
@@ -94,15 +101,15 @@ export abstract class BaseDeploymentClient {
     });
   }
 
-  async createEndpoint(_name: string, _config?: TargetConfig): Promise<Endpoint> {
+  async createEndpoint(_name: string, _config?: TargetConfig, _options?: OperationOptions): Promise<Endpoint> {
     throw endpointsUnimplemented(this.targetUri, 'createEndpoint');
   }
 
-  async updateEndpoint(_endpoint: string, _config?: TargetConfig): Promise<Endpoint> {
+  async updateEndpoint(_endpoint: string, _config?: TargetConfig, _options?: OperationOptions): Promise<Endpoint> {
     throw endpointsUnimplemented(this.targetUri, 'updateEndpoint');
   }
 
-  async deleteEndpoint(_endpoint: string): Promise<void> {
+  async deleteEndpoint(_endpoint: string, _options?: OperationOptions): Promise<void> {
     throw endpointsUnimplemented(this.targetUri, 'deleteEndpoint');
   }
 
@@ -113,6 +120,9 @@ export abstract class BaseDeploymentClient {
   async getEndpoint(_endpoint: string): Promise<Endpoint> {
     throw endpointsUnimplemented(this.targetUri, 'getEndpoint');
   }
+
+  /** Releases what the client holds (sockets, SDK clients, timers); hosts call it when done (spec 1.1). */
+  async close(): Promise<void> {}
 }
 
 Object.defineProperty(BaseDeploymentClient, BASE_CLIENT_MARKER, { value: true });
@@ -132,9 +142,4 @@ export function isDeploymentClientClass(value: unknown): value is DeploymentClie
   if (typeof value !== 'function') return false;
   const statics = value as unknown as Record<symbol, unknown>;
   return statics[DEPLOYMENT_CLIENT_BRAND] === true && !Object.hasOwn(value, BASE_CLIENT_MARKER);
-}
-
-/** True when `version` is a contract version this copy of core can load. */
-export function isSupportedSpecificationVersion(version: unknown): version is SpecificationVersion {
-  return (SUPPORTED_SPECIFICATION_VERSIONS as readonly unknown[]).includes(version);
 }

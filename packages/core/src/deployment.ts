@@ -21,20 +21,47 @@ export interface Endpoint {
 /** Target config after parsing: `-C key=value` strings, or typed values from code. */
 export type TargetConfig = Record<string, unknown>;
 
-export interface CreateDeploymentOptions {
+/**
+ * What a long operation reports while it waits (spec 1.1): hosts show it (the CLI as a progress line,
+ * the deployments server on its operation resource). Targets call `onProgress` as often as they
+ * learn something; hosts throttle.
+ */
+export interface ProgressEvent {
+  /** What is happening now, for a person: "Endpoint iris is Creating (SageMaker: …)". */
+  message: string;
+  /** The backend's own state word, where it has one (`Creating`, `InService`, `starting`). */
+  state?: string;
+  /** Time since the operation started. */
+  elapsedMs?: number;
+  /**
+   * What happens if the user stops waiting now, and how to check on it later ("SageMaker goes on
+   * creating 'iris'; check it with `berth get -t sagemaker --name iris`"). The CLI prints the latest
+   * one on Ctrl-C.
+   */
+  interruptHint?: string;
+}
+
+/** Options every long operation takes (spec 1.1). Targets built against 1.0 never see them. */
+export interface OperationOptions {
+  onProgress?: (event: ProgressEvent) => void;
+  /** Aborted when the caller stops waiting; the target may stop waiting too (not undo the operation). */
+  signal?: AbortSignal;
+}
+
+export interface CreateDeploymentOptions extends OperationOptions {
   flavor?: string;
   config?: TargetConfig;
   endpoint?: string;
 }
 
-export interface UpdateDeploymentOptions {
+export interface UpdateDeploymentOptions extends OperationOptions {
   modelUri?: string;
   flavor?: string;
   config?: TargetConfig;
   endpoint?: string;
 }
 
-export interface DeleteDeploymentOptions {
+export interface DeleteDeploymentOptions extends OperationOptions {
   config?: TargetConfig;
   endpoint?: string;
 }

@@ -12,6 +12,8 @@ describe('entry points', () => {
       'DEPLOYMENT_CLIENT_BRAND',
       'ERROR_CODES',
       'PredictionsResponse',
+      'SPECIFICATION_VERSION',
+      'formatConfigHelp',
       'httpStatusFor',
       'parseTargetUri',
     ]);

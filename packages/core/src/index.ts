@@ -6,9 +6,11 @@
 export {
   BaseDeploymentClient,
   DEPLOYMENT_CLIENT_BRAND,
+  SPECIFICATION_VERSION,
   type SpecificationVersion,
 } from './base-deployment-client.js';
 export { BerthError, type BerthErrorOptions, ERROR_CODES, type ErrorCode, httpStatusFor } from './berth-error.js';
+export { type ConfigSchema, formatConfigHelp, type JsonSchema } from './config-schema.js';
 export type { DatasetSource, DatasetSourceFactory, DatasetSourceJSON } from './dataset-source.js';
 export type {
   CreateDeploymentOptions,
@@ -16,8 +18,10 @@ export type {
   Deployment,
   Endpoint,
   EndpointOption,
+  OperationOptions,
   PredictionInput,
   PredictOptions,
+  ProgressEvent,
   TargetConfig,
   UpdateDeploymentOptions,
 } from './deployment.js';

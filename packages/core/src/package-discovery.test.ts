@@ -207,7 +207,7 @@ describe('listing never imports target code', () => {
       'berth-target-v9',
       { nine: '.' },
       {
-        'index.js': targetModuleSource('v9', { specificationVersion: 'v9', className: 'NineClient' }),
+        'index.js': targetModuleSource('v9', { specificationVersion: '9.0', className: 'NineClient' }),
       },
     );
     const options = { cwd: root, ...(await isolatedOptions(root)) };
@@ -215,7 +215,7 @@ describe('listing never imports target code', () => {
       'Plugin registered for the target half (package berth-target-half@1.2.3) does not have all the required interfaces. Raise an issue with the plugin developers.\nMissing interfaces: targetHelp',
     );
     await expect(loadTarget('nine', options)).rejects.toThrow(
-      /NineClient of target nine \(package berth-target-v9@1\.2\.3\) declares specificationVersion "v9", which this @berth\/core does not support\. Supported versions: v1\./,
+      "Target 'nine' (package berth-target-v9@1.2.3) implements Berth spec 9.0, but this @berth/core implements spec 1.1; a newer major version of the spec needs a newer Berth.",
     );
   });
 });

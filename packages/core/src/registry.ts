@@ -3,15 +3,16 @@
  * find installed targets, load and validate them, check their config and turn errors into exit
  * codes. Target authors do not need it; the spec they implement is `@berth/core`.
  */
-export {
-  type DeploymentClientClass,
-  isDeploymentClientClass,
-  isSupportedSpecificationVersion,
-  SUPPORTED_SPECIFICATION_VERSIONS,
-} from './base-deployment-client.js';
+export { type DeploymentClientClass, isDeploymentClientClass } from './base-deployment-client.js';
 export { EXIT_CODES, exitCodeFor } from './berth-error.js';
 export { pluginsDirectory } from './berth-home.js';
 export { HttpDatasetSource, LocalDatasetSource, StdinDatasetSource } from './builtin-dataset-sources.js';
+export {
+  type ConfigDescription,
+  type ConfigKey,
+  configJsonSchema,
+  describeConfig,
+} from './config-schema.js';
 export {
   type DatasetSourceInfo,
   getSource,
@@ -21,14 +22,14 @@ export {
 } from './dataset-source-registry.js';
 export { getDeployClient, type RunLocalOptions, runLocal, targetHelp } from './deploy-client.js';
 export { clearDiscoveryCache, type DiscoveryOptions } from './package-discovery.js';
+export {
+  isSupportedSpecificationVersion,
+  type ParsedVersion,
+  parseSpecificationVersion,
+  SUPPORTED_SPECIFICATION_VERSIONS,
+} from './specification-version.js';
 export { parseConfigPairs, validateConfig } from './target-config.js';
-export type {
-  ConfigSchemaLike,
-  SafeParseResultLike,
-  SchemaLike,
-  TargetInfo,
-  TargetModule,
-} from './target-module.js';
+export type { TargetInfo, TargetModule } from './target-module.js';
 export {
   type ListTargetsOptions,
   type LoadTargetOptions,

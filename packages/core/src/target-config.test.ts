@@ -1,9 +1,21 @@
+import { toJsonSchema } from '@valibot/to-json-schema';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BerthError } from './berth-error.js';
 import { closestMatch, levenshtein } from './closest-match.js';
+import { formatConfigHelp } from './config-schema.js';
 import { parseConfigPairs, validateConfig } from './target-config.js';
 import type { TargetModule } from './target-module.js';
+
+async function rejection(pending: Promise<unknown>): Promise<BerthError> {
+  const error = await pending.then(
+    () => undefined,
+    (caughtError: unknown) => caughtError,
+  );
+  if (BerthError.isInstance(error)) return error;
+  throw new Error(`expected a BerthError, got ${String(error)}`);
+}
 
 function caught(run: () => unknown): BerthError {
   try {
@@ -60,9 +72,9 @@ const configSchema = z.strictObject({
 const sagemakerLike: Pick<TargetModule, 'configSchema'> = { configSchema };
 
 describe('validateConfig with a zod configSchema', () => {
-  it('coerces CLI strings to the schema’s types and leaves defaults to the target', () => {
+  it('coerces CLI strings to the schema’s types and leaves defaults to the target', async () => {
     expect(
-      validateConfig(
+      await validateConfig(
         sagemakerLike,
         {
           instance_count: '2',
@@ -80,7 +92,7 @@ describe('validateConfig with a zod configSchema', () => {
     ).toEqual({
       instance_count: 2,
       synchronous: true,
-      timeout_seconds: '300', // z.coerce accepts the string itself; the target's own parse converts it
+      timeout_seconds: 300, // z.coerce's JSON Schema says number, so the string is read as one
       mode: 'replace',
       tags: { team: 'ml' },
       subnets: ['a', 'b'],
@@ -88,21 +100,21 @@ describe('validateConfig with a zod configSchema', () => {
       max_concurrency: null,
       port: 'auto',
     });
-    expect(validateConfig(sagemakerLike, { synchronous: 'false', port: '8080' }, 'sagemaker')).toEqual({
+    expect(await validateConfig(sagemakerLike, { synchronous: 'false', port: '8080' }, 'sagemaker')).toEqual({
       synchronous: false,
       port: 8080,
     });
   });
 
-  it('accepts typed values from code as they are', () => {
-    expect(validateConfig(sagemakerLike, { instance_count: 3, tags: { a: 'b' } }, 'sagemaker')).toEqual({
+  it('accepts typed values from code as they are', async () => {
+    expect(await validateConfig(sagemakerLike, { instance_count: 3, tags: { a: 'b' } }, 'sagemaker')).toEqual({
       instance_count: 3,
       tags: { a: 'b' },
     });
   });
 
-  it('rejects an unknown key with a did-you-mean suggestion and the valid keys', () => {
-    const error = caught(() => validateConfig(sagemakerLike, { instance_typ: 'ml.c5.large' }, 'sagemaker'));
+  it('rejects an unknown key with a did-you-mean suggestion and the valid keys', async () => {
+    const error = await rejection(validateConfig(sagemakerLike, { instance_typ: 'ml.c5.large' }, 'sagemaker'));
     expect(error.code).toBe('INVALID_PARAMETER_VALUE');
     expect(error.message).toBe(
       "Unknown config key for target 'sagemaker': 'instance_typ' (did you mean 'instance_type'?)",
@@ -110,7 +122,9 @@ describe('validateConfig with a zod configSchema', () => {
     expect(error.suggestions[0]).toMatch(/^Valid keys: instance_type, instance_count, synchronous/);
     expect(error.suggestions[1]).toBe('Run `berth help -t sagemaker` for every config key with its type and default.');
 
-    const several = caught(() => validateConfig(sagemakerLike, { bucket_name: 'b', InstanceCount: '1' }, 'sagemaker'));
+    const several = await rejection(
+      validateConfig(sagemakerLike, { bucket_name: 'b', InstanceCount: '1' }, 'sagemaker'),
+    );
     expect(several.message).toBe(
       "Unknown config keys for target 'sagemaker': 'bucket_name', 'InstanceCount' (did you mean 'instance_count'?)",
     );
@@ -126,44 +140,102 @@ describe('validateConfig with a zod configSchema', () => {
     ['subnets', '"a"', 'expected a JSON array'],
     ['port', 'any', "expected number or 'auto', got 'any'"],
     ['timeout_seconds', 'soon', "expected number, got 'soon'"],
-  ])('names the key, the expected type and the value: %s=%s', (key, value, expected) => {
-    const error = caught(() => validateConfig(sagemakerLike, { [key]: value }, 'sagemaker'));
+  ])('names the key, the expected type and the value: %s=%s', async (key, value, expected) => {
+    const error = await rejection(validateConfig(sagemakerLike, { [key]: value }, 'sagemaker'));
     expect(error.code).toBe('INVALID_PARAMETER_VALUE');
     expect(error.message).toContain(`Invalid value for config key '${key}' of target 'sagemaker': ${expected}`);
   });
 
-  it('describes a preprocessed key by the type it converts to', () => {
+  it('describes a preprocessed key by the type it converts to', async () => {
     const schema = z.strictObject({
       port: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int()).optional(),
       timeout: z.preprocess((value) => (typeof value === 'string' ? Number(value) : value), z.number().positive()),
     });
-    const error = caught(() => validateConfig({ configSchema: schema }, { timeout: 'abc' }, 'local'));
+    const error = await rejection(validateConfig({ configSchema: schema }, { timeout: 'abc' }, 'local'));
     expect(error.message).toContain("Invalid value for config key 'timeout' of target 'local': expected number");
     expect(error.message).not.toContain('transform');
   });
 
-  it('checks the whole object too (refinements across keys)', () => {
+  it('checks the whole object too (refinements across keys)', async () => {
     const refined = z
       .object({ mode: z.string().optional(), archive: z.boolean().optional() })
       .refine((config) => config.mode !== 'async' || config.archive === true, {
         message: 'asynchronous mode requires archive=true',
       });
-    const module = { configSchema: Object.assign(refined, { shape: { mode: z.string(), archive: z.boolean() } }) };
-    expect(caught(() => validateConfig(module, { mode: 'async' }, 't')).message).toBe(
+    const module = { configSchema: refined };
+    expect((await rejection(validateConfig(module, { mode: 'async' }, 't'))).message).toBe(
       "Invalid config for target 't': asynchronous mode requires archive=true",
     );
-    expect(validateConfig(module, { mode: 'async', archive: 'true' }, 't')).toEqual({ mode: 'async', archive: true });
+    expect(await validateConfig(module, { mode: 'async', archive: 'true' }, 't')).toEqual({
+      mode: 'async',
+      archive: true,
+    });
   });
 
-  it('lets a loose schema take extra keys (through its catchall)', () => {
+  it('lets a loose schema take extra keys (through its catchall)', async () => {
     const loose = { configSchema: z.looseObject({ known: z.number().optional() }) };
-    expect(validateConfig(loose, { known: '1', extra: 'x' }, 't')).toEqual({ known: 1, extra: 'x' });
+    expect(await validateConfig(loose, { known: '1', extra: 'x' }, 't')).toEqual({ known: 1, extra: 'x' });
     const typedExtras = { configSchema: z.object({}).catchall(z.number()) };
-    expect(validateConfig(typedExtras, { anything: '5' }, 't')).toEqual({ anything: 5 });
+    expect(await validateConfig(typedExtras, { anything: '5' }, 't')).toEqual({ anything: 5 });
   });
 
-  it('returns the config unchanged when the target has no schema', () => {
-    expect(validateConfig({}, { raiseError: 'True', n: '1' }, 'faketarget')).toEqual({ raiseError: 'True', n: '1' });
+  it('returns the config unchanged when the target has no schema', async () => {
+    expect(await validateConfig({}, { raiseError: 'True', n: '1' }, 'faketarget')).toEqual({
+      raiseError: 'True',
+      n: '1',
+    });
+  });
+});
+
+describe('validateConfig with other Standard Schema libraries (valibot)', () => {
+  const schema = v.strictObject({
+    replicas: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    fast: v.optional(v.boolean()),
+  });
+
+  it('reads the JSON Schema a module exports beside configSchema: coercion and did-you-mean as with zod', async () => {
+    const module = { configSchema: schema, configJsonSchema: toJsonSchema(schema) };
+    expect(await validateConfig(module, { replicas: '3', fast: 'TRUE' }, 'v')).toEqual({ replicas: 3, fast: true });
+    const unknown = await rejection(validateConfig(module, { replica: '3' }, 'v'));
+    expect(unknown.message).toBe("Unknown config key for target 'v': 'replica' (did you mean 'replicas'?)");
+    const invalid = await rejection(validateConfig(module, { replicas: '0' }, 'v'));
+    expect(invalid.message).toContain(
+      "Invalid value for config key 'replicas' of target 'v': expected integer, got '0'",
+    );
+  });
+
+  it('without any JSON Schema, tries the readings of each CLI string until the schema accepts them', async () => {
+    const module = { configSchema: schema };
+    expect(await validateConfig(module, { replicas: '3', fast: 'false' }, 'v')).toEqual({ replicas: 3, fast: false });
+    const invalid = await rejection(validateConfig(module, { replicas: 'many' }, 'v'));
+    expect(invalid.message).toContain("Invalid value for config key 'replicas' of target 'v'");
+    expect(invalid.message).toContain("got 'many'");
+  });
+});
+
+describe('formatConfigHelp', () => {
+  it('lists every key with its type, default and description, from the schema alone', () => {
+    const help = formatConfigHelp(
+      z.strictObject({
+        instance_count: z.number().int().min(1).default(1).describe('instances behind the endpoint'),
+        mode: z.enum(['create', 'replace']).optional().describe('what to do with an existing endpoint'),
+        execution_role_arn: z.string().optional().meta({ defaultDescription: "the caller's role" }),
+      }),
+    );
+    const lines = help.split('\n');
+    expect(lines[0]).toMatch(/^ {2}key +type +default +description$/);
+    expect(lines[1]).toMatch(/^ {2}instance_count +integer +1 +instances behind the endpoint$/);
+    expect(lines[2]).toMatch(/^ {2}mode +one of 'create', 'replace' +— +what to do with an existing endpoint$/);
+    expect(lines[3]).toMatch(/^ {2}execution_role_arn +string +the caller's role$/);
+  });
+
+  it('says so when a schema cannot describe its keys', () => {
+    expect(formatConfigHelp(v.strictObject({ a: v.string() }))).toContain('does not describe its keys');
+    expect(
+      formatConfigHelp(v.strictObject({ a: v.string() }), {
+        jsonSchema: toJsonSchema(v.strictObject({ a: v.string() })),
+      }),
+    ).toMatch(/a +string/);
   });
 });
 

@@ -1,7 +1,17 @@
 import { BerthError } from './berth-error.js';
 import { closestMatch } from './closest-match.js';
+import {
+  type ConfigDescription,
+  type ConfigIssue,
+  type ConfigSchema,
+  configJsonSchema,
+  describeConfig,
+  type JsonSchema,
+  jsonTypesOf,
+  resolveReference,
+} from './config-schema.js';
 import type { TargetConfig } from './deployment.js';
-import type { SafeParseResultLike, SchemaLike, TargetModule } from './target-module.js';
+import type { TargetModule } from './target-module.js';
 
 /**
  * `-C key=value` pairs → an object of strings, as MLflow's CLI does: each pair splits on the first
@@ -33,64 +43,116 @@ export function parseConfigPairs(pairs: readonly string[]): Record<string, strin
  * JSON for objects and arrays. Unknown keys are errors with a "did you mean" suggestion (MLflow
  * silently ignores them, which hides typos such as `bucket_name`).
  *
- * Returns only the keys given, coerced but not transformed and without defaults filled in, so the
- * target can still tell "unset" from "set to the default" and parse the result with its own schema.
+ * The schema is used through Standard Schema (`~standard.validate`) and its JSON Schema
+ * (`configJsonSchema` from the module, or Standard JSON Schema's `~standard.jsonSchema`), so a target
+ * may use zod, valibot or arktype. Returns only the keys given, coerced but not transformed and
+ * without defaults filled in, so the target can still tell "unset" from "set to the default".
  * Without a schema the config is returned unchanged.
  */
-export function validateConfig(
-  module: Pick<TargetModule, 'configSchema'>,
+export async function validateConfig(
+  module: Pick<TargetModule, 'configSchema' | 'configJsonSchema'>,
   config: Record<string, unknown>,
   targetName: string,
-): TargetConfig {
+): Promise<TargetConfig> {
   const schema = module.configSchema;
   if (!schema) return { ...config };
-  const shape = schema.shape;
-  const known = Object.keys(shape);
-  const extraKeys = extraKeySchema(schema);
-  const unknown = Object.keys(config).filter((key) => !Object.hasOwn(shape, key) && !extraKeys);
-  if (unknown.length > 0) throw unknownKeysError(unknown, known, targetName);
-
-  const result: [string, unknown][] = [];
-  for (const [key, value] of Object.entries(config)) {
-    const fieldSchema = Object.hasOwn(shape, key) ? (shape[key] as SchemaLike) : (extraKeys as SchemaLike);
-    result.push([key, coerceValue(fieldSchema, key, value, targetName)]);
-  }
-  const coerced = Object.fromEntries(result);
-  const whole = schema.safeParse(coerced);
-  if (!whole.success) {
-    const issue = whole.error.issues[0];
-    const path = issue?.path?.length ? `'${issue.path.map(String).join('.')}': ` : '';
-    throw BerthError.invalidParameterValue(
-      `Invalid config for target '${targetName}': ${path}${issue?.message ?? 'rejected by the config schema'}`,
-      { suggestions: [helpHint(targetName)] },
-    );
-  }
+  const jsonSchema = configJsonSchema(schema, module.configJsonSchema);
+  const description = jsonSchema ? describeConfig(jsonSchema) : undefined;
+  const coerced = description
+    ? coerceByDescription(config, description, jsonSchema as JsonSchema, targetName)
+    : await coerceByTrial(schema, config);
+  const issues = await validationIssues(schema, coerced);
+  if (issues.length > 0) throw configError(issues, coerced, config, description, targetName);
   return coerced;
 }
 
-/**
- * Tries the value as given, then as the types a CLI string may stand for; the first reading the
- * field's schema accepts wins. Only `safeParse` is used, so this works with any zod version.
- */
-function coerceValue(schema: SchemaLike, key: string, value: unknown, targetName: string): unknown {
-  const attempts: SafeParseResultLike[] = [];
-  for (const candidate of readings(value)) {
-    const parsed = schema.safeParse(candidate);
-    if (parsed.success) return candidate;
-    attempts.push(parsed);
-  }
-  const expected = describeExpected(schema);
-  const detail = mostTellingIssue(attempts);
-  throw BerthError.invalidParameterValue(
-    `Invalid value for config key '${key}' of target '${targetName}': expected ${expected ?? 'a different value'}, got ${formatValue(value)}${
-      detail ? ` (${detail})` : ''
-    }.`,
-    { suggestions: [helpHint(targetName)] },
-  );
+async function validationIssues(schema: ConfigSchema, value: unknown): Promise<ReadonlyArray<ConfigIssue>> {
+  const result = await schema['~standard'].validate(value);
+  return result.issues ?? [];
 }
 
-function readings(value: unknown): unknown[] {
-  if (typeof value !== 'string') return [value];
+/** Coerces each key by the JSON types its schema allows; unknown keys are refused first. */
+function coerceByDescription(
+  config: Record<string, unknown>,
+  description: ConfigDescription,
+  root: JsonSchema,
+  targetName: string,
+): TargetConfig {
+  const byName = new Map(description.keys.map((key) => [key.name, key]));
+  const known = description.keys.map((key) => key.name);
+  const unknown = Object.keys(config).filter((key) => !byName.has(key) && description.extraKeys === false);
+  if (unknown.length > 0) throw unknownKeysError(unknown, known, targetName);
+  const entries = Object.entries(config).map(([key, value]): [string, unknown] => {
+    const declared =
+      byName.get(key)?.schema ?? (typeof description.extraKeys === 'object' ? description.extraKeys : undefined);
+    return [key, declared ? coerceValue(value, declared, root) : value];
+  });
+  // fromEntries defines own properties, so a key such as `__proto__` stays a plain key.
+  return Object.fromEntries(entries);
+}
+
+/**
+ * A CLI string the key does not take as text, read as the first JSON type the key allows; other
+ * values are left as given (validation then explains what is wrong).
+ */
+function coerceValue(value: unknown, schema: JsonSchema, root: JsonSchema): unknown {
+  if (typeof value !== 'string' || acceptsText(schema, value, root)) return value;
+  const types = jsonTypesOf(schema, root);
+  for (const candidate of readings(value).slice(1)) {
+    if (types.includes(jsonType(candidate))) return candidate;
+    if (typeof candidate === 'number' && Number.isInteger(candidate) && types.includes('number')) return candidate;
+  }
+  return value;
+}
+
+/** True when the key takes this exact string: a free string type, or a listed enum/const value. */
+function acceptsText(schema: JsonSchema, text: string, root: JsonSchema, depth = 0): boolean {
+  const node = resolveReference(schema, root);
+  const options = node.anyOf ?? node.oneOf;
+  if (Array.isArray(options) && depth < 8) {
+    return options.some((option) => isRecord(option) && acceptsText(option, text, root, depth + 1));
+  }
+  if (Array.isArray(node.enum)) return node.enum.includes(text);
+  if (node.const !== undefined) return node.const === text;
+  const type = node.type;
+  if (type === undefined) return true;
+  return type === 'string' || (Array.isArray(type) && type.includes('string'));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/**
+ * Without a JSON Schema, readings of each string are tried until the whole config validates; the
+ * first key order that validates wins. Used only for schema libraries that cannot describe themselves.
+ */
+async function coerceByTrial(schema: ConfigSchema, config: Record<string, unknown>): Promise<TargetConfig> {
+  const result: Record<string, unknown> = Object.fromEntries(Object.entries(config));
+  if ((await validationIssues(schema, result)).length === 0) return result;
+  for (const [key, value] of Object.entries(config)) {
+    if (typeof value !== 'string') continue;
+    const before = (await validationIssues(schema, result)).filter((issue) => firstKey(issue) === key).length;
+    for (const candidate of readings(value).slice(1)) {
+      const attempt = { ...result, [key]: candidate };
+      const after = (await validationIssues(schema, attempt)).filter((issue) => firstKey(issue) === key).length;
+      if (after < before) {
+        result[key] = candidate;
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+function readings(value: string): unknown[] {
   const candidates: unknown[] = [value];
   const trimmed = value.trim();
   if (/^(true|false)$/i.test(trimmed)) candidates.push(trimmed.toLowerCase() === 'true');
@@ -99,117 +161,49 @@ function readings(value: unknown): unknown[] {
     try {
       candidates.push(JSON.parse(trimmed));
     } catch {
-      // Not JSON: the plain-string reading already failed, so the error below explains it.
+      // Not JSON: the plain-string reading stays, and validation explains what is wrong.
     }
   }
   return candidates;
 }
 
-/** A failure that is not about the type (e.g. "too small") says more than "expected number". */
-function mostTellingIssue(attempts: SafeParseResultLike[]): string | undefined {
-  const issues = attempts.flatMap((attempt) => (attempt.success ? [] : attempt.error.issues));
-  const telling = issues.find((issue) => {
-    const code = (issue as { code?: unknown }).code;
-    return code !== 'invalid_type' && code !== 'invalid_union';
-  });
-  return (telling ?? (describeTypeOnly(issues) ? undefined : issues[0]))?.message;
+function firstKey(issue: ConfigIssue): string | undefined {
+  const first = issue.path?.[0];
+  if (first === undefined) return undefined;
+  return String(typeof first === 'object' && first !== null ? first.key : first);
 }
 
-function describeTypeOnly(issues: ReadonlyArray<{ message: string }>): boolean {
-  return issues.every((issue) => (issue as { code?: unknown }).code === 'invalid_type');
-}
-
-type SchemaDefinition = {
-  type?: string;
-  typeName?: string;
-  innerType?: unknown;
-  in?: unknown;
-  out?: unknown;
-  schema?: unknown;
-  entries?: Record<string, unknown>;
-  values?: unknown;
-  options?: unknown[];
-  catchall?: unknown;
-};
-
-function definitionOf(schema: unknown): SchemaDefinition | undefined {
-  if (typeof schema !== 'object' || schema === null) return undefined;
-  const holder = schema as { def?: SchemaDefinition; _def?: SchemaDefinition };
-  return holder.def ?? holder._def;
-}
-
-/**
- * A readable type for messages, from zod 4's `def.type` (or zod 3's `_def.typeName`); undefined
- * when the schema is something else, and the schema's own message is used instead.
- */
-export function describeExpected(schema: unknown, depth = 0): string | undefined {
-  const def = definitionOf(schema);
-  if (!def || depth > 8) return undefined;
-  const type = def.type ?? def.typeName?.replace(/^Zod/, '').toLowerCase();
-  switch (type) {
-    case 'optional':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-    case 'catch':
-    case 'nonoptional':
-      return describeExpected(def.innerType, depth + 1);
-    case 'nullable': {
-      const inner = describeExpected(def.innerType, depth + 1);
-      return inner && `${inner} or null`;
-    }
-    case 'pipe': {
-      // z.preprocess(fn, schema) is a pipe from a transform: the user-facing type is its output.
-      const input = definitionOf(def.in);
-      return describeExpected(input?.type === 'transform' ? def.out : def.in, depth + 1);
-    }
-    case 'effects':
-      return describeExpected(def.schema, depth + 1);
-    case 'enum': {
-      const values = def.entries ? Object.values(def.entries) : Array.isArray(def.values) ? def.values : [];
-      return `one of ${values.map((value) => formatValue(value)).join(', ')}`;
-    }
-    case 'literal': {
-      const values = Array.isArray(def.values) ? def.values : [def.values];
-      return values.map((value) => formatValue(value)).join(' or ');
-    }
-    case 'union': {
-      const parts = (def.options ?? []).map((option) => describeExpected(option, depth + 1));
-      return parts.every(Boolean) ? [...new Set(parts)].join(' or ') : undefined;
-    }
-    case 'boolean':
-      return 'boolean (true or false)';
-    case 'number':
-      // zod 4 marks `.int()` with an integer format (`safeint`, `int32`…); zod 3 with `isInt`.
-      return isIntegerSchema(schema) ? 'integer' : 'number';
-    case 'bigint':
-      return type;
-    case 'int':
-      return 'integer';
-    case 'string':
-      return 'string';
-    case 'object':
-    case 'record':
-      return 'a JSON object';
-    case 'array':
-    case 'tuple':
-      return 'a JSON array';
-    default:
-      return type;
+/** The first issue, phrased for the key it is about (with the expected type) or for the whole config. */
+function configError(
+  issues: ReadonlyArray<ConfigIssue>,
+  coerced: Record<string, unknown>,
+  given: Record<string, unknown>,
+  description: ConfigDescription | undefined,
+  targetName: string,
+): BerthError {
+  const unrecognized = issues.find((issue) => Array.isArray((issue as { keys?: unknown }).keys));
+  if (unrecognized && !description) {
+    const keys = (unrecognized as unknown as { keys: string[] }).keys;
+    return unknownKeysError(keys, [], targetName);
   }
+  const issue = issues[0] as ConfigIssue;
+  const key = firstKey(issue);
+  if (key !== undefined && Object.hasOwn(coerced, key)) {
+    const declared = description?.keys.find((candidate) => candidate.name === key);
+    const rest = issue.path && issue.path.length > 1 ? ` at '${issue.path.slice(1).map(pathPart).join('.')}'` : '';
+    return BerthError.invalidParameterValue(
+      `Invalid value for config key '${key}' of target '${targetName}': expected ${declared?.type ?? 'a different value'}, got ${formatValue(given[key])} (${issue.message}${rest}).`,
+      { suggestions: [helpHint(targetName)] },
+    );
+  }
+  const path = issue.path?.length ? `'${issue.path.map(pathPart).join('.')}': ` : '';
+  return BerthError.invalidParameterValue(`Invalid config for target '${targetName}': ${path}${issue.message}`, {
+    suggestions: [helpHint(targetName)],
+  });
 }
 
-function isIntegerSchema(schema: unknown): boolean {
-  const { format, isInt } = schema as { format?: unknown; isInt?: unknown };
-  return isInt === true || (typeof format === 'string' && format.includes('int'));
-}
-
-/** The schema for keys outside the shape, when the object schema accepts them (zod's catchall/loose). */
-function extraKeySchema(schema: unknown): SchemaLike | undefined {
-  const catchall = definitionOf(schema)?.catchall;
-  if (!catchall || typeof (catchall as SchemaLike).safeParse !== 'function') return undefined;
-  const type = definitionOf(catchall)?.type ?? definitionOf(catchall)?.typeName;
-  return type === 'never' || type === 'ZodNever' ? undefined : (catchall as SchemaLike);
+function pathPart(part: PropertyKey | { readonly key: PropertyKey }): string {
+  return String(typeof part === 'object' && part !== null ? part.key : part);
 }
 
 function unknownKeysError(unknown: string[], known: string[], targetName: string): BerthError {
@@ -219,10 +213,7 @@ function unknownKeysError(unknown: string[], known: string[], targetName: string
   });
   const noun = unknown.length === 1 ? 'key' : 'keys';
   return BerthError.invalidParameterValue(`Unknown config ${noun} for target '${targetName}': ${parts.join(', ')}`, {
-    suggestions: [
-      known.length > 0 ? `Valid keys: ${known.join(', ')}.` : `Target '${targetName}' takes no config keys.`,
-      helpHint(targetName),
-    ],
+    suggestions: [...(known.length > 0 ? [`Valid keys: ${known.join(', ')}.`] : []), helpHint(targetName)],
   });
 }
 

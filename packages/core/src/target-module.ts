@@ -1,36 +1,26 @@
-import {
-  type DeploymentClientClass,
-  isDeploymentClientClass,
-  isSupportedSpecificationVersion,
-  SUPPORTED_SPECIFICATION_VERSIONS,
-} from './base-deployment-client.js';
+import { type DeploymentClientClass, isDeploymentClientClass } from './base-deployment-client.js';
 import { BerthError } from './berth-error.js';
+import { type ConfigSchema, isConfigSchema } from './config-schema.js';
 import type { TargetConfig } from './deployment.js';
-
-/** What `safeParse` answers, as zod (3 and 4) and other schema libraries with that method shape it. */
-export type SafeParseResultLike =
-  | { success: true; data?: unknown }
-  | { success: false; error: { issues: ReadonlyArray<{ message: string; path?: ReadonlyArray<PropertyKey> }> } };
-
-export interface SchemaLike {
-  safeParse(value: unknown): SafeParseResultLike;
-}
-
-/**
- * A target's config schema: a zod object schema, seen only through its public `shape` and
- * `safeParse`, so core never imports zod itself (it costs ~120 ms at start-up).
- */
-export interface ConfigSchemaLike extends SchemaLike {
-  readonly shape: Readonly<Record<string, SchemaLike>>;
-}
+import {
+  adaptClientClass,
+  checkSpecificationVersion,
+  declaredVersion,
+  type ParsedVersion,
+} from './specification-version.js';
 
 /** A target package's entry module after validation. */
 export interface TargetModule {
-  /** The one client class the module exports, found by brand. */
+  /** The one client class the module exports, found by brand (adapted to the current spec when older). */
   clientClass: DeploymentClientClass;
+  /** The spec version the target implements, as it declared it. */
+  specificationVersion: ParsedVersion;
   runLocal(name: string, modelUri: string, flavor?: string, config?: TargetConfig): Promise<void>;
   targetHelp(): string;
-  configSchema?: ConfigSchemaLike;
+  /** Read through Standard Schema (`~standard.validate`), so any library that implements it works. */
+  configSchema?: ConfigSchema;
+  /** A JSON Schema of the config the module exports beside `configSchema`, for libraries without Standard JSON Schema. */
+  configJsonSchema?: object;
   /** Everything the module exports, for targets that offer more. */
   exports: Readonly<Record<string, unknown>>;
 }
@@ -70,24 +60,32 @@ export function validateTargetModule(loaded: unknown, info: TargetInfo): TargetM
       { code: 'INTERNAL_ERROR', suggestions: [CONTRACT_HINT] },
     );
   }
-  const clientClass = findClientClass(members, plugin);
-  checkSpecificationVersion(clientClass, info);
+  const declaredClass = findClientClass(members, plugin);
+  const specificationVersion = checkSpecificationVersion(
+    declaredVersion(members, declaredClass),
+    info.name,
+    describePackage(info),
+  );
+  const clientClass = adaptClientClass(declaredClass);
   const configSchema = members.configSchema;
   if (configSchema !== undefined && !isConfigSchema(configSchema)) {
     throw new BerthError(
-      `${plugin} exports a "configSchema" that is not an object schema (it needs "shape" and "safeParse", as a zod object has). Raise an issue with the plugin developers.`,
+      `${plugin} exports a "configSchema" that is not a Standard Schema (it needs "~standard.validate", as zod 3.24+, valibot and arktype schemas have). Raise an issue with the plugin developers.`,
       { code: 'INTERNAL_ERROR' },
     );
   }
+  const configJsonSchema = members.configJsonSchema;
   const runLocal = members.runLocal as (...args: unknown[]) => unknown;
   const targetHelp = members.targetHelp as () => string;
   return {
     clientClass,
+    specificationVersion,
     runLocal: async (name, modelUri, flavor, config) => {
       await runLocal(name, modelUri, flavor, config);
     },
     targetHelp: () => targetHelp(),
     ...(configSchema === undefined ? {} : { configSchema }),
+    ...(isPlainObject(configJsonSchema) ? { configJsonSchema } : {}),
     exports: members,
   };
 }
@@ -131,29 +129,8 @@ function findClientClass(members: Record<string, unknown>, plugin: string): Depl
   return classes[0] as DeploymentClientClass;
 }
 
-function checkSpecificationVersion(clientClass: DeploymentClientClass, info: TargetInfo): void {
-  const version = clientClass.specificationVersion;
-  if (isSupportedSpecificationVersion(version)) return;
-  const supported = SUPPORTED_SPECIFICATION_VERSIONS.join(', ');
-  const what =
-    version === undefined
-      ? 'does not declare a specificationVersion'
-      : `declares specificationVersion ${JSON.stringify(version)}`;
-  throw new BerthError(
-    `The client class ${clientClass.name || '(anonymous)'} of target ${info.name} (package ${describePackage(info)}) ${what}, which this @berth/core does not support. Supported versions: ${supported}.`,
-    {
-      code: 'INTERNAL_ERROR',
-      suggestions: [
-        'Install versions of @berth/core and the target package that implement the same contract version (update the older one).',
-      ],
-    },
-  );
-}
-
-function isConfigSchema(value: unknown): value is ConfigSchemaLike {
-  if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as { shape?: unknown; safeParse?: unknown };
-  return typeof candidate.safeParse === 'function' && typeof candidate.shape === 'object' && candidate.shape !== null;
+function isPlainObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function describePackage(info: Pick<TargetInfo, 'packageName' | 'version'>): string {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BaseDeploymentClient, SUPPORTED_SPECIFICATION_VERSIONS } from './base-deployment-client.js';
+import { BaseDeploymentClient, SPECIFICATION_VERSION } from './base-deployment-client.js';
 import { BerthError } from './berth-error.js';
 import { getDeployClient, runLocal, targetHelp } from './deploy-client.js';
 import { clearDiscoveryCache } from './package-discovery.js';
@@ -20,7 +20,10 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const name of ['faketarget', 'dummy', 'twoclasses', 'noclass', 'futurespec', 'nospec', 'broken', 'reexport'])
+  for (const name of [
+    ...['faketarget', 'dummy', 'twoclasses', 'noclass', 'futurespec', 'nospec', 'broken', 'reexport'],
+    ...['ancient', 'garbled', 'legacyv1', 'onezero', 'onenine', 'oldcore', 'current'],
+  ])
     unregisterTarget(name);
   setDeploymentsTarget(undefined);
   vi.unstubAllEnvs();
@@ -130,25 +133,76 @@ describe('getDeployClient against the fake target (test_deployments)', () => {
     expect(module.clientClass).toBe(PluginDeploymentClient);
   });
 
-  it('rejects a client class with an unknown or missing specification version', async () => {
-    class FutureClient extends PluginDeploymentClient {
-      static override readonly specificationVersion = 'v99' as never;
-    }
-    registerTarget('futurespec', async () => ({ ...fakeTarget, PluginDeploymentClient: FutureClient }), {
+  it('refuses a newer major spec with both versions and the upgrade command', async () => {
+    registerTarget('futurespec', async () => ({ ...fakeTarget, specificationVersion: '2.0' }), {
       packageName: 'future-target',
       version: '9.0.0',
     });
     const error = (await loadTarget('futurespec', isolated).catch((caught: unknown) => caught)) as BerthError;
-    expect(error.message).toContain('FutureClient of target futurespec (package future-target@9.0.0)');
-    expect(error.message).toContain('declares specificationVersion "v99"');
-    expect(error.message).toContain(`Supported versions: ${SUPPORTED_SPECIFICATION_VERSIONS.join(', ')}`);
-
-    // A client class branded by another copy of core that predates spec versions.
-    const brandOnly = Object.assign(class NoVersionClient {}, { [Symbol.for('berth.deployment-client')]: true });
-    registerTarget('nospec', async () => ({ ...fakeTarget, PluginDeploymentClient: brandOnly }));
-    await expect(loadTarget('nospec', isolated)).rejects.toThrow(
-      /NoVersionClient .* does not declare a specificationVersion/,
+    expect(error.code).toBe('INTERNAL_ERROR');
+    expect(error.message).toBe(
+      `Target 'futurespec' (package future-target@9.0.0) implements Berth spec 2.0, but this @berth/core implements spec ${SPECIFICATION_VERSION}; a newer major version of the spec needs a newer Berth.`,
     );
+    expect(error.suggestions[0]).toBe(
+      'Upgrade Berth: npm install @berth/core@2 @berth/cli@2 (globally: npm install -g @berth/cli@2).',
+    );
+    expect(error.suggestions[1]).toBe('Or install a release of future-target built for spec 1.x.');
+  });
+
+  it('refuses an older major and a version it cannot read', async () => {
+    registerTarget('ancient', async () => ({ ...fakeTarget, specificationVersion: '0.3' }), { packageName: 'old' });
+    await expect(loadTarget('ancient', isolated)).rejects.toThrow(
+      `Target 'ancient' (package old) implements Berth spec 0.3, which this @berth/core (spec ${SPECIFICATION_VERSION}) no longer loads.`,
+    );
+    registerTarget('garbled', async () => ({ ...fakeTarget, specificationVersion: 'latest' }));
+    await expect(loadTarget('garbled', isolated)).rejects.toThrow(
+      /Target 'garbled' .* declares specificationVersion "latest", which is not a version\. This @berth\/core implements spec 1\.1\./,
+    );
+    // A class branded by another copy of core that carries no version at all.
+    const brandOnly = Object.assign(class NoVersionClient {}, { [Symbol.for('berth.deployment-client')]: true });
+    const { specificationVersion: _declared, ...undeclared } = fakeTarget as Record<string, unknown>;
+    registerTarget('nospec', async () => ({ ...undeclared, PluginDeploymentClient: brandOnly }));
+    await expect(loadTarget('nospec', isolated)).rejects.toThrow(
+      /Target 'nospec' .* does not declare a specificationVersion/,
+    );
+  });
+
+  it('loads every minor of its major: 1.0 as declared by core 0.1 (v1), 1.0, and a newer 1.x', async () => {
+    for (const [name, declared, major, minor] of [
+      ['legacyv1', 'v1', 1, 0],
+      ['onezero', '1.0', 1, 0],
+      ['onenine', '1.9', 1, 9],
+    ] as const) {
+      registerTarget(name, async () => ({ ...fakeTarget, specificationVersion: declared }));
+      const { module } = await loadTarget(name, isolated);
+      expect(module.specificationVersion).toMatchObject({ major, minor, text: declared });
+    }
+  });
+
+  it('adapts a 1.0 client that brings its own older core: close() is added, everything else is the target own', async () => {
+    // What a target bundling core 0.1 looks like from here: branded, 'v1' on its base, no close().
+    const brand = Symbol.for('berth.deployment-client');
+    class OldBase {
+      static [brand] = true;
+      static specificationVersion = 'v1';
+      constructor(readonly targetUri: string) {}
+    }
+    class OldClient extends OldBase {
+      async getDeployment(name: string) {
+        return { name, from: this.targetUri };
+      }
+    }
+    const { specificationVersion: _current, ...contract } = fakeTarget as Record<string, unknown>;
+    registerTarget('oldcore', async () => ({ ...contract, PluginDeploymentClient: OldClient }));
+    const { module } = await loadTarget('oldcore', isolated);
+    expect(module.specificationVersion.text).toBe('v1');
+    expect(module.clientClass.name).toBe('OldClient');
+    const client = new module.clientClass('oldcore:/x');
+    await expect(client.close()).resolves.toBeUndefined();
+    await expect(client.getDeployment('a')).resolves.toEqual({ name: 'a', from: 'oldcore:/x' });
+    // A client that already has close() is not wrapped.
+    registerTarget('current', async () => fakeTarget);
+    expect((await loadTarget('current', isolated)).module.clientClass).toBe(PluginDeploymentClient);
   });
 
   it('wraps a loader failure with the target and package, keeping the cause', async () => {

@@ -132,7 +132,7 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
   }
 
   /** Closes the state database (long-lived programs; a CLI may just exit). */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await Promise.allSettled([...this.background]);
     if (this.storePromise) (await this.storePromise).close();
     this.storePromise = undefined;

@@ -20,11 +20,12 @@ export async function createDeployment(options: CreateOptions): Promise<void> {
   const client = await openClient(targetUri);
   const deployment = await withProgress(
     `Creating deployment ${options.name} on ${targetUri}`,
-    () =>
+    (onProgress) =>
       client.createDeployment(options.name, options.modelUri, {
         ...(options.flavor !== undefined && { flavor: options.flavor }),
         ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
         config,
+        onProgress,
       }),
     options,
   );
@@ -48,12 +49,13 @@ export async function updateDeployment(options: UpdateOptions): Promise<void> {
   const client = await openClient(targetUri);
   const deployment = await withProgress(
     `Updating deployment ${options.name} on ${targetUri}`,
-    () =>
+    (onProgress) =>
       client.updateDeployment(options.name, {
         ...(options.modelUri !== undefined && { modelUri: options.modelUri }),
         ...(options.flavor !== undefined && { flavor: options.flavor }),
         ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
         config,
+        onProgress,
       }),
     options,
   );
@@ -74,10 +76,11 @@ export async function deleteDeployment(options: DeleteOptions): Promise<void> {
   const client = await openClient(targetUri);
   await withProgress(
     `Deleting deployment ${options.name} on ${targetUri}`,
-    () =>
+    (onProgress) =>
       client.deleteDeployment(options.name, {
         ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
         config,
+        onProgress,
       }),
     options,
   );

@@ -25,7 +25,7 @@ export async function createEndpoint(options: EndpointConfigOptions): Promise<vo
   const client = await openClient(targetUri);
   const endpoint = await withProgress(
     `Creating endpoint ${options.endpoint} on ${targetUri}`,
-    () => client.createEndpoint(options.endpoint, config),
+    (onProgress) => client.createEndpoint(options.endpoint, config, { onProgress }),
     options,
   );
   if (options.json) return printJson(endpoint ?? { name: options.endpoint });
@@ -38,7 +38,7 @@ export async function updateEndpoint(options: EndpointConfigOptions): Promise<vo
   const client = await openClient(targetUri);
   const endpoint = await withProgress(
     `Updating endpoint ${options.endpoint} on ${targetUri}`,
-    () => client.updateEndpoint(options.endpoint, config),
+    (onProgress) => client.updateEndpoint(options.endpoint, config, { onProgress }),
     options,
   );
   if (options.json) return printJson(endpoint ?? { name: options.endpoint });
@@ -46,8 +46,13 @@ export async function updateEndpoint(options: EndpointConfigOptions): Promise<vo
 }
 
 export async function deleteEndpoint(options: EndpointOptions): Promise<void> {
-  const client = await openClient(await resolveTargetUri(options));
-  await client.deleteEndpoint(options.endpoint);
+  const targetUri = await resolveTargetUri(options);
+  const client = await openClient(targetUri);
+  await withProgress(
+    `Deleting endpoint ${options.endpoint} on ${targetUri}`,
+    (onProgress) => client.deleteEndpoint(options.endpoint, { onProgress }),
+    options,
+  );
   if (options.json) return printJson({ name: options.endpoint, deleted: true });
   await printLine(`Endpoint ${options.endpoint} is deleted`);
 }

@@ -10,6 +10,8 @@ import type {
 import { PredictionsResponse } from '../predictions-response.js';
 
 /** The behaviour of MLflow's `mlflow_test_plugin` (reference §6), as a Berth target module. */
+export const specificationVersion = '1.1';
+
 export class PluginDeploymentClient extends BaseDeploymentClient {
   async createDeployment(_name: string, _modelUri: string, options: CreateDeploymentOptions = {}): Promise<Deployment> {
     if (options.config?.raiseError === 'True') throw new RangeError('Error requested');
