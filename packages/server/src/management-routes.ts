@@ -173,7 +173,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
     },
     async (request, reply) => {
       const { name, modelUri, flavor, endpoint: endpointName } = request.body;
-      const config = target.checkConfig(request.body.config);
+      const config = await target.checkConfig(request.body.config);
       return startOperation(
         request,
         reply,
@@ -221,7 +221,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
     async (request, reply) => {
       const { name } = request.params;
       const { modelUri, flavor, endpoint: endpointName } = request.body;
-      const config = target.checkConfig(request.body.config);
+      const config = await target.checkConfig(request.body.config);
       return startOperation(
         request,
         reply,
@@ -254,7 +254,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
     },
     async (request, reply) => {
       const { name } = request.params;
-      const config = target.checkConfig(request.body?.config);
+      const config = await target.checkConfig(request.body?.config);
       const endpointName = request.body?.endpoint ?? request.query.endpoint;
       return startOperation(
         request,
@@ -355,7 +355,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
     },
     async (request, reply) => {
       const { name } = request.body;
-      const config = target.checkConfig(request.body.config);
+      const config = await target.checkConfig(request.body.config);
       return startOperation(
         request,
         reply,
@@ -392,7 +392,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
     },
     async (request, reply) => {
       const { name } = request.params;
-      const config = target.checkConfig(request.body.config);
+      const config = await target.checkConfig(request.body.config);
       return startOperation(
         request,
         reply,

@@ -9,7 +9,7 @@ export interface ServedTarget {
   module: TargetModule;
   client: BaseDeploymentClient;
   /** Config from a request body, checked and coerced by the target's schema; undefined stays undefined. */
-  checkConfig(config: Record<string, unknown> | undefined): TargetConfig | undefined;
+  checkConfig(config: Record<string, unknown> | undefined): Promise<TargetConfig | undefined>;
   /** JSON Schema of the target's config (input side), or null when it has none or it cannot be described. */
   configJsonSchema(): Record<string, unknown> | null;
   close(): Promise<void>;
@@ -31,7 +31,7 @@ export async function openServedTarget(uri: string): Promise<ServedTarget> {
     info,
     module,
     client,
-    checkConfig: (config) => (config === undefined ? undefined : validateConfig(module, config, name)),
+    checkConfig: async (config) => (config === undefined ? undefined : validateConfig(module, config, name)),
     configJsonSchema: () => {
       jsonSchema ??= describeConfigSchema(module);
       return jsonSchema;
