@@ -180,7 +180,7 @@ export class HttpDeploymentClient extends BaseDeploymentClient {
   }
 
   /** Releases the client's connections (and aborts what is still in flight). */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.connection.close();
   }
 
