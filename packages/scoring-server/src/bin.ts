@@ -25,6 +25,10 @@ Options:
       --model-name <name>      model name in /v2/models/{name} (default: model directory name)
       --model-version <v>      model version in /v2/models/{name}/versions/{v}
       --allow-code             allow js-flavor models (runs code from the model directory)
+      --auth-token-file <path> require Authorization: Bearer <token in the file> on every route but
+                               /ping, /health, /v2/health/* (401 otherwise; the file holds >= 16 chars)
+      --allow-unauthenticated  allow a non-loopback --host without --auth-token-file (only when something
+                               in front of the server authenticates; SageMaker mode implies it)
       --ready-file <path>      when ready, write {"pid","port","url"} there (atomically)
       --processes <n>          serve from n processes sharing the port (node:cluster; no control routes)
       --sagemaker              SageMaker container mode (also: argument "serve" or SAGEMAKER_BIND_TO_PORT set)
@@ -33,6 +37,7 @@ Options:
 
 Environment:
   BERTH_CONTROL_TOKEN                     enables /-/berth/swap and /-/berth/status (Bearer token, >= 16 chars)
+  BERTH_AUTH_TOKEN_FILE                   default for --auth-token-file
   MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT   default for --timeout
   SAGEMAKER_BIND_TO_PORT                  port in SageMaker mode
   BERTH_SAGEMAKER_MODEL_DIR               model directory in SageMaker mode (default /opt/ml/model)
@@ -41,13 +46,17 @@ Environment:
   BERTH_LOG_LEVEL                         default for --log-level
 `;
 
-class UsageError extends Error {}
+/** A malformed command line: say so and exit 2, as the berth CLI does for usage errors. */
+function usageError(message: string): never {
+  process.stderr.write(`berth-scoring-server: ${message}\n`);
+  process.exit(2);
+}
 
 function integerFlag(value: string | undefined, flag: string, minimum: number): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number < minimum) {
-    throw new UsageError(`${flag} must be an integer >= ${minimum}; got '${value}'`);
+    usageError(`${flag} must be an integer >= ${minimum}; got '${value}'`);
   }
   return number;
 }
@@ -56,7 +65,7 @@ function numberFlag(value: string | undefined, flag: string, minimum: number): n
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!Number.isFinite(number) || number < minimum)
-    throw new UsageError(`${flag} must be a number >= ${minimum}; got '${value}'`);
+    usageError(`${flag} must be a number >= ${minimum}; got '${value}'`);
   return number;
 }
 
@@ -81,6 +90,8 @@ function parseCommandLine(argv: string[]) {
         'model-name': { type: 'string' },
         'model-version': { type: 'string' },
         'allow-code': { type: 'boolean' },
+        'auth-token-file': { type: 'string' },
+        'allow-unauthenticated': { type: 'boolean' },
         'ready-file': { type: 'string' },
         processes: { type: 'string' },
         sagemaker: { type: 'boolean' },
@@ -89,7 +100,7 @@ function parseCommandLine(argv: string[]) {
       },
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\nRun berth-scoring-server --help for the options.`);
+    usageError(`${(error as Error).message}\nRun berth-scoring-server --help for the options.`);
   }
 }
 
@@ -100,7 +111,7 @@ async function main(): Promise<void> {
     return;
   }
   if (positionals.length > 0 && !(positionals.length === 1 && positionals[0] === 'serve')) {
-    throw new UsageError(`Unexpected argument '${positionals.join(' ')}' (only "serve" is accepted)`);
+    usageError(`Unexpected argument '${positionals.join(' ')}' (only "serve" is accepted)`);
   }
   let listen: ReturnType<typeof resolveListenSettings>;
   try {
@@ -117,18 +128,15 @@ async function main(): Promise<void> {
       process.env,
     );
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    usageError((error as Error).message);
   }
-  if (!listen.modelUri)
-    throw new UsageError('--model-uri is required (or run in SageMaker mode, which reads /opt/ml/model)');
+  if (!listen.modelUri) usageError('--model-uri is required (or run in SageMaker mode, which reads /opt/ml/model)');
   const processes = integerFlag(values.processes, '--processes', 1) ?? 1;
   const controlToken = process.env.BERTH_CONTROL_TOKEN || undefined;
   // The token must not reach model code (js flavor) or child processes through the environment.
   delete process.env.BERTH_CONTROL_TOKEN;
   if (controlToken && processes > 1) {
-    throw new UsageError(
-      '--processes > 1 cannot be combined with BERTH_CONTROL_TOKEN: a swap would reach one process only',
-    );
+    usageError('--processes > 1 cannot be combined with BERTH_CONTROL_TOKEN: a swap would reach one process only');
   }
   const options = {
     modelUri: listen.modelUri,
@@ -147,6 +155,9 @@ async function main(): Promise<void> {
     allowCode: listen.allowCode ?? false,
     sagemaker: listen.sagemaker,
     ...(controlToken ? { controlToken } : {}),
+    ...optional('authTokenFile', values['auth-token-file'] ?? (process.env.BERTH_AUTH_TOKEN_FILE || undefined)),
+    // Behind SageMaker the endpoint authenticates every call (SigV4) before it reaches the container.
+    allowUnauthenticated: (values['allow-unauthenticated'] ?? false) || listen.sagemaker,
   };
   const level = values['log-level'] ?? process.env.BERTH_LOG_LEVEL ?? 'info';
   const { pino } = await import('pino');
@@ -172,13 +183,10 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`berth-scoring-server: ${error.message}\n`);
-    process.exit(2);
-  }
-  const record = error as { code?: unknown; message?: unknown };
+  const record = error as { code?: unknown; message?: unknown; suggestions?: unknown };
   const code = typeof record?.code === 'string' ? ` [${record.code}]` : '';
   process.stderr.write(`berth-scoring-server: failed to start${code}: ${String(record?.message ?? error)}\n`);
+  if (Array.isArray(record?.suggestions)) for (const line of record.suggestions) process.stderr.write(`  ${line}\n`);
   if (process.env.BERTH_DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });

@@ -1,18 +1,11 @@
-import { timingSafeEqual } from 'node:crypto';
 import { BerthError } from '@berth/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { bearerCheck } from './bearer-auth.js';
 import { sendMlflowError } from './mlflow-routes.js';
 import type { ServerContext } from './server-context.js';
 
 const swapBody = z.object({ modelUri: z.string().min(1), flavor: z.string().min(1).optional() });
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice('Bearer '.length));
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 /**
  * The control channel used by the local target: swap the model, read status. Registered only
@@ -20,8 +13,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
  * `Authorization: Bearer <token>`.
  */
 export function registerControlRoutes(app: FastifyInstance, context: ServerContext, token: string): void {
+  const tokenMatches = bearerCheck(token);
   const authorize = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!tokenMatches(request.headers.authorization, token)) {
+    if (!tokenMatches(request.headers.authorization)) {
       reply.header('www-authenticate', 'Bearer');
       return sendMlflowError(reply, {
         status: 401,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { negotiateContentType } from './content-type.js';
 import type { OipInfer } from './open-inference-routes.js';
-import { type ErrorReply, parseErrorReply, predictErrorReply } from './scoring-errors.js';
+import { type ErrorReply, parseErrorReply, predictErrorReply, UNAUTHENTICATED_MESSAGE } from './scoring-errors.js';
 import { predictWithDeadline, type ServerContext, scoreWithDeadline } from './server-context.js';
 import { TurnWriter } from './turn-writer.js';
 
@@ -198,6 +198,19 @@ export function createHotRoutesHandler(
     const started = performance.now();
     metrics.inFlight.inc();
     active++;
+    if (context.authorized && !context.authorized(request.headers.authorization)) {
+      request.resume();
+      response.setHeader('www-authenticate', 'Bearer');
+      finish(
+        route,
+        response,
+        started,
+        401,
+        jsonTypeOf(route),
+        errorJson(route, 'UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE),
+      );
+      return true;
+    }
     if (options.isClosing()) {
       response.setHeader('connection', 'close');
       request.resume();

@@ -15,6 +15,10 @@ export interface ErrorReply {
   body: MlflowErrorBody;
 }
 
+/** The 401 of a server that requires a token (the token itself is never named). */
+export const UNAUTHENTICATED_MESSAGE =
+  'This server requires Authorization: Bearer <token>, with the token it was started with (--auth-token-file).';
+
 const UNEXPECTED_MESSAGE =
   'Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference.';
 

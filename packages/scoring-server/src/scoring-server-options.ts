@@ -1,4 +1,5 @@
 import { basename, resolve } from 'node:path';
+import { BerthError } from '@berth/core';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { defaultWorkerCount } from './model-runner.js';
@@ -31,6 +32,18 @@ export interface ScoringServerOptions {
   allowCode?: boolean;
   /** Enables the control routes (`/-/berth/*`); they need `Authorization: Bearer <token>`. */
   controlToken?: string;
+  /**
+   * Requires `Authorization: Bearer <token>` on every route but `/ping`, `/health` and
+   * `/v2/health/live|ready` (401 otherwise). At least 16 characters, no whitespace.
+   */
+  authToken?: string;
+  /** Like `authToken`, read from this file at start (one trailing newline is ignored). */
+  authTokenFile?: string;
+  /**
+   * Listen on a non-loopback host without a token. Off by default: such a host is refused without
+   * `authToken`/`authTokenFile`, unless something in front of the server authenticates requests.
+   */
+  allowUnauthenticated?: boolean;
   /** Largest accepted request body → 413. Default 64 MiB. */
   bodyLimitBytes?: number;
   /** A pino logger, pino options (`{ level }`), or false for silence. Default: warn level on stderr. */
@@ -60,6 +73,9 @@ const optionsSchema = z.object({
   maxBatchDelayMs: z.number().min(0).max(10_000).default(DEFAULT_MAX_BATCH_DELAY_MS),
   allowCode: z.boolean().default(false),
   controlToken: z.string().min(16, 'controlToken must have at least 16 characters').optional(),
+  authToken: z.string().optional(),
+  authTokenFile: z.string().min(1).optional(),
+  allowUnauthenticated: z.boolean().default(false),
   bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
   logger: z.unknown().optional(),
   modelName: z.string().min(1).optional(),
@@ -82,7 +98,9 @@ export function timeoutFromEnvironment(env: NodeJS.ProcessEnv = process.env): nu
   if (raw === undefined || raw.trim() === '') return DEFAULT_TIMEOUT_SECONDS;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT must be a positive number of seconds; got '${raw}'`);
+    throw BerthError.invalidParameterValue(
+      `MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT must be a positive number of seconds; got '${raw}'`,
+    );
   }
   return value;
 }
@@ -100,7 +118,9 @@ export function resolveOptions(options: ScoringServerOptions): ResolvedOptions {
   const parsed = optionsSchema.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid scoring server option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    throw BerthError.invalidParameterValue(
+      `Invalid scoring server option ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   const value = parsed.data;
   return {

@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { bearerCheck, isOpenPath, resolveAuthToken } from './bearer-auth.js';
 import { registerControlRoutes } from './control-routes.js';
 import { createHotRoutesHandler } from './hot-routes.js';
 import { createServerMetrics } from './metrics.js';
 import { registerMlflowRoutes, sendMlflowError } from './mlflow-routes.js';
 import { createOipInfer, registerOpenInferenceRoutes } from './open-inference-routes.js';
 import { createSagemakerStreamHandler } from './sagemaker-streaming.js';
+import { UNAUTHENTICATED_MESSAGE } from './scoring-errors.js';
 import { type ResolvedOptions, resolveOptions, type ScoringServerOptions } from './scoring-server-options.js';
 import type { ServerContext, SwapResult } from './server-context.js';
 import { ServingModel } from './serving-model.js';
@@ -43,7 +45,14 @@ async function createLogger(option: ResolvedOptions['logger']): Promise<Logger> 
       name: 'berth-scoring-server',
       level,
       // Defence in depth: nothing logs headers, but if anything ever does, tokens stay out.
-      redact: ['req.headers.authorization', 'headers.authorization', 'controlToken', '*.controlToken'],
+      redact: [
+        'req.headers.authorization',
+        'headers.authorization',
+        'controlToken',
+        '*.controlToken',
+        'authToken',
+        '*.authToken',
+      ],
     },
     pino.destination({ fd: 2, sync: true }),
   );
@@ -51,6 +60,7 @@ async function createLogger(option: ResolvedOptions['logger']): Promise<Logger> 
 
 export async function startScoringServer(options: ScoringServerOptions): Promise<ScoringServerHandle> {
   const resolved = resolveOptions(options);
+  const authToken = await resolveAuthToken(resolved);
   const [logger, metrics, version, modelModule, { default: Fastify, LogController }] = await Promise.all([
     createLogger(resolved.logger),
     createServerMetrics(),
@@ -106,6 +116,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     modelVersion: resolved.modelVersion,
     timeoutSeconds: resolved.timeoutSeconds,
     controlToken: resolved.controlToken,
+    authorized: authToken === undefined ? undefined : bearerCheck(authToken),
     startedAt: new Date(),
     metrics,
     logger,
@@ -203,9 +214,27 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
       request.berthInFlight = false;
       metrics.inFlight.dec();
     };
-    instance.addHook('onRequest', (request, _reply, done) => {
+    instance.addHook('onRequest', (request, reply, done) => {
       request.berthInFlight = true;
       metrics.inFlight.inc();
+      const path = request.url.split('?')[0] as string;
+      // The control routes check their own token (one Authorization header cannot carry two).
+      const controlRoute = shared.controlToken !== undefined && path.startsWith('/-/berth/');
+      if (
+        shared.authorized &&
+        !isOpenPath(path) &&
+        !controlRoute &&
+        !shared.authorized(request.headers.authorization)
+      ) {
+        reply.header('www-authenticate', 'Bearer');
+        if (path.startsWith('/v2')) reply.code(401).send({ error: UNAUTHENTICATED_MESSAGE });
+        else
+          sendMlflowError(reply, {
+            status: 401,
+            body: { error_code: 'UNAUTHENTICATED', message: UNAUTHENTICATED_MESSAGE },
+          });
+        return;
+      }
       done();
     });
     instance.addHook('onRequestAbort', (request, done) => {

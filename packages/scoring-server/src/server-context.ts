@@ -19,6 +19,8 @@ export interface ServerContext {
   readonly modelVersion: string | undefined;
   readonly timeoutSeconds: number;
   readonly controlToken: string | undefined;
+  /** Checks an Authorization header when the server requires a token (authToken), else undefined. */
+  readonly authorized: ((header: string | undefined) => boolean) | undefined;
   readonly startedAt: Date;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;

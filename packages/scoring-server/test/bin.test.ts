@@ -165,4 +165,39 @@ describe('berth-scoring-server bin', () => {
     await server.exited;
     expect(server.output().stderr).not.toContain(token);
   }, 40_000);
+
+  it('--auth-token-file guards the routes; a non-loopback --host without a token exits 1 saying how to fix it', async () => {
+    const refused = run(['--model-uri', irisModel, '--host', '0.0.0.0', '--port', '0']);
+    expect(await refused.exited).toBe(1);
+    expect(refused.output().stderr).toContain('Refusing to listen on 0.0.0.0 without authentication');
+    expect(refused.output().stderr).toContain('--allow-unauthenticated');
+    const token = 'bin-auth-token-0123456789abcdef';
+    const tokenFile = path.join(scratch.path, 'auth-token');
+    await (await import('node:fs/promises')).writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+    const readyFile = path.join(scratch.path, 'auth-ready.json');
+    const server = run([
+      '--model-uri',
+      irisModel,
+      '--port',
+      '0',
+      '--workers',
+      '0',
+      '--auth-token-file',
+      tokenFile,
+      '--ready-file',
+      readyFile,
+    ]);
+    const ready = await waitForFile(readyFile);
+    expect((await fetch(`${ready.url}/ping`)).status).toBe(200);
+    expect((await postJson(`${ready.url}/invocations`, irisSplit())).status).toBe(401);
+    const answer = await fetch(`${ready.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: Buffer.from(irisSplit()),
+    });
+    expect(answer.status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output().stderr).not.toContain(token);
+  }, 40_000);
 });

@@ -360,14 +360,16 @@ describe('hot swap and control channel', () => {
         body: JSON.stringify({ modelUri: path.join(scratch.path, 'does-not-exist') }),
       });
       expect(broken.status).toBeGreaterThanOrEqual(400);
-      expect((await broken.json()).message).toContain('old model keeps serving');
+      expect(((await broken.json()) as { message: string }).message).toContain('old model keeps serving');
       await new Promise((resolve) => setTimeout(resolve, 300));
       stop = true;
       await Promise.all(load);
       expect(results.failed).toBe(0);
       expect(results.ok).toBeGreaterThan(20);
       expect(server.modelUri).toBe(copy);
-      const status = await (await fetch(`${server.url}/-/berth/status`, { headers: auth })).json();
+      const status = (await (await fetch(`${server.url}/-/berth/status`, { headers: auth })).json()) as {
+        modelUri: string;
+      };
       expect(status.modelUri).toBe(copy);
       const badBody = await fetch(`${server.url}/-/berth/swap`, {
         method: 'POST',

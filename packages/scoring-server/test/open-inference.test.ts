@@ -23,7 +23,7 @@ function inferBody(extra: Record<string, unknown> = {}) {
 
 describe('Open Inference Protocol v2', () => {
   it('server metadata, live and ready', async () => {
-    const metadata = await (await fetch(`${server.url}/v2`)).json();
+    const metadata = (await (await fetch(`${server.url}/v2`)).json()) as { version: unknown };
     expect(metadata).toMatchObject({ name: 'berth-scoring-server', extensions: [] });
     expect(typeof metadata.version).toBe('string');
     const live = await fetch(`${server.url}/v2/health/live`);
@@ -36,7 +36,7 @@ describe('Open Inference Protocol v2', () => {
 
   it('model metadata and readiness, with and without version, named after the model directory', async () => {
     for (const base of ['/v2/models/iris', '/v2/models/iris/versions/3']) {
-      const metadata = await (await fetch(server.url + base)).json();
+      const metadata = (await (await fetch(server.url + base)).json()) as { inputs: Array<{ name: string }> };
       expect(metadata).toMatchObject({ name: 'iris', versions: ['3'], platform: 'onnx_onnxv1' });
       expect(metadata.inputs.map((input: { name: string }) => input.name)).toEqual(IRIS_COLUMNS);
       expect(metadata.inputs[0]).toMatchObject({ shape: [-1] });
@@ -53,7 +53,7 @@ describe('Open Inference Protocol v2', () => {
         path.endsWith('infer') ? { method: 'POST', body: inferBody() } : {},
       );
       expect(response.status).toBe(404);
-      expect(typeof (await response.json()).error).toBe('string');
+      expect(typeof ((await response.json()) as { error: unknown }).error).toBe('string');
     }
   });
 
