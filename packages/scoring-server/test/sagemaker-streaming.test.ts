@@ -176,7 +176,7 @@ describe('SageMaker mode: streaming /invocations', () => {
     try {
       const response = await streamRequest(server.url, irisSplit());
       expect(response.headers.get('content-type')).toBe('application/json');
-      expect((await response.json()).predictions).toHaveLength(3);
+      expect(((await response.json()) as { predictions: unknown[] }).predictions).toHaveLength(3);
     } finally {
       await server.close();
     }
