@@ -148,6 +148,19 @@ export function moduleChecks(context: SuiteContext): void {
       'config.unknown-key',
       async () => {
         const validated = context.validated;
+        if (context.options.configPassThrough) {
+          // A forwarding target: core must pass the undeclared key on for the backend to judge.
+          const passed = await settle(() =>
+            validateConfig(validated as NonNullable<typeof validated>, { [UNKNOWN_CONFIG_KEY]: 'x' }, context.targetName),
+          );
+          if (!passed.resolved || !isRecord(passed.value) || passed.value[UNKNOWN_CONFIG_KEY] !== 'x') {
+            violation(
+              'config.unknown-key',
+              `with configPassThrough, validateConfig(target '${context.targetName}', { ${UNKNOWN_CONFIG_KEY}: 'x' }) must pass the key on unchanged; it ${passed.resolved ? `gave ${describeValue(passed.value)}` : `rejected with ${describeValue(passed.error)}`}.`,
+            );
+          }
+          return;
+        }
         const keys = configKeysOf(context.module.configSchema) ?? [];
         await expectBerthError(
           'config.unknown-key',
@@ -182,7 +195,17 @@ export function moduleChecks(context: SuiteContext): void {
       context,
       'config.strict-schema',
       async () => {
-        if (!(await schemaRefuses(context.module.configSchema, { [UNKNOWN_CONFIG_KEY]: 'x' }))) {
+        const refuses = await schemaRefuses(context.module.configSchema, { [UNKNOWN_CONFIG_KEY]: 'x' });
+        if (context.options.configPassThrough) {
+          if (refuses) {
+            violation(
+              'config.strict-schema',
+              `with configPassThrough, configSchema must accept { ${UNKNOWN_CONFIG_KEY}: 'x' } (the backend checks keys the target does not declare); it refused it.`,
+            );
+          }
+          return;
+        }
+        if (!refuses) {
           violation(
             'config.strict-schema',
             `configSchema accepted { ${UNKNOWN_CONFIG_KEY}: 'x' }. Use z.strictObject (or .strict()) so a typo in a config from code is refused too.`,

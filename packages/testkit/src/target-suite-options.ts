@@ -58,6 +58,13 @@ export interface TargetSuiteOptions {
   capabilities?: TargetCapabilities;
   models: TargetModels;
   inputs: TargetInputs;
+  /**
+   * The target passes config keys it does not declare on to a backend that checks them (the http
+   * target forwards them to the target behind a Berth server). `config.unknown-key` and
+   * `config.strict-schema` then check that an undeclared key gets through core's validation and the
+   * schema unchanged; `config.create-refuses-unknown` still checks that the backend refuses it.
+   */
+  configPassThrough?: boolean;
   /** `flavor` passed to createDeployment. */
   flavor?: string;
   /** `config` passed to createDeployment (already typed, as from code). */
