@@ -1,5 +1,6 @@
 import { BerthError } from '@berth/core';
 import { fetchWithRetry, HttpError } from '@berth/core/http';
+import { createNodeTransport, type Transport } from './node-http-transport.js';
 import { type Credentials, credentialsFromEnvironment } from './request-auth.js';
 import {
   describeVariables,
@@ -9,13 +10,7 @@ import {
   requestTimeoutsFromEnvironment,
 } from './request-timeouts.js';
 import type { TargetLocation } from './target-location.js';
-import {
-  createTlsFetch,
-  needsOwnDispatcher,
-  type OwnFetch,
-  type TlsSettings,
-  tlsSettingsFromEnvironment,
-} from './tls-settings.js';
+import { type TlsSettings, tlsSettingsFromEnvironment } from './tls-settings.js';
 
 /** Which of MLflow's two timeouts bounds a request. */
 export type TimeoutKind = 'predict' | 'request';
@@ -49,7 +44,7 @@ export class HttpConnection {
   private readonly tls: TlsSettings;
   private readonly environment: NodeJS.ProcessEnv;
   private credentials: Promise<Credentials> | undefined;
-  private ownFetch: Promise<OwnFetch> | undefined;
+  private transport: Transport | undefined;
   private closing = new AbortController();
 
   constructor(location: TargetLocation, environment: NodeJS.ProcessEnv = process.env) {
@@ -89,7 +84,8 @@ export class HttpConnection {
       body = options.text.body;
     }
     const limit = this.timeouts[options.timeout];
-    const fetchOption = await this.fetchFor(url);
+    this.transport ??= createNodeTransport(this.tls);
+    const transport = this.transport;
     const signals = [this.closing.signal, options.signal].filter((signal): signal is AbortSignal => !!signal);
 
     // A stream's timeout is ours (to the headers, then per gap); fetchWithRetry's would cut a long stream.
@@ -106,7 +102,7 @@ export class HttpConnection {
       return await fetchWithRetry(
         url,
         { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.any(signals) },
-        { timeoutSeconds: options.stream ? 0 : limit.seconds, ...fetchOption },
+        { timeoutSeconds: options.stream ? 0 : limit.seconds, fetch: transport.fetch },
       );
     } catch (error) {
       throw this.explain(error, method, url, options.timeout, credentials);
@@ -160,25 +156,18 @@ export class HttpConnection {
     }
   }
 
-  /** Aborts what is in flight and releases the sockets of an own TLS dispatcher. The connection stays usable. */
+  /** Aborts what is in flight and closes every socket. A later request opens new ones. */
   async close(): Promise<void> {
     const closing = this.closing;
     this.closing = new AbortController();
     closing.abort(new BerthError('The HTTP client was closed while a request was in flight.', { code: 'CANCELLED' }));
-    const own = this.ownFetch;
-    this.ownFetch = undefined;
-    if (own) await (await own.catch(() => undefined))?.close();
+    this.transport?.close();
+    this.transport = undefined;
   }
 
   private loadCredentials(): Promise<Credentials> {
     this.credentials ??= credentialsFromEnvironment(this.environment);
     return this.credentials;
-  }
-
-  private async fetchFor(url: string): Promise<{ fetch?: OwnFetch['fetch'] }> {
-    if (!url.startsWith('https:') || !needsOwnDispatcher(this.tls)) return {};
-    this.ownFetch ??= createTlsFetch(this.tls);
-    return { fetch: (await this.ownFetch).fetch };
   }
 
   private explain(

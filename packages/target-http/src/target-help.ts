@@ -1,4 +1,4 @@
-/** The text of `berth help -t http`. Kept free of imports so help never loads zod or undici. */
+/** The text of `berth help -t http`. Kept free of imports so help loads nothing else. */
 export function targetHelp(): string {
   return `Targets 'http' and 'https': a remote deployments server, by its base URL.
 
