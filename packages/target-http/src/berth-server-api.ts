@@ -29,11 +29,16 @@ const segment = encodeURIComponent;
  * end; errors come back as `BerthError`s with the server's code and suggestions.
  */
 export class BerthServerApi {
+  /** The server's description: lets suggestions name this URI instead of the server's target. */
+  private info: Promise<ServerInfo | undefined> | undefined;
+
   constructor(
     private readonly connection: HttpConnection,
-    /** From the detection request, when there was one: lets suggestions name this URI instead of the server's target. */
-    private readonly info?: ServerInfo,
-  ) {}
+    /** From the detection request, when there was one; asked for on the first error otherwise. */
+    info?: ServerInfo,
+  ) {
+    if (info) this.info = Promise.resolve(info);
+  }
 
   async listDeployments(endpoint: string | undefined, signal?: AbortSignal): Promise<Deployment[]> {
     const path = `${API_PREFIX}/deployments`;
@@ -87,11 +92,12 @@ export class BerthServerApi {
     request: { config: TargetConfig; endpoint?: string | undefined },
     options: OperationOptions,
   ): Promise<void> {
-    const body = compact({ config: nonEmpty(request.config), endpoint: request.endpoint });
+    // Always a JSON body, `{}` at least: the server's body schema is an optional object, and an
+    // absent body reaches it as null.
     await this.mutate(
       'DELETE',
       `${API_PREFIX}/deployments/${segment(name)}`,
-      Object.keys(body).length > 0 ? body : undefined,
+      compact({ config: nonEmpty(request.config), endpoint: request.endpoint }),
       this.deploymentContext(`deleting deployment '${name}'`, name),
       options,
     );
@@ -131,7 +137,7 @@ export class BerthServerApi {
     }
     const lines = textLines(this.connection.readChunks(response, 'POST', url, 'predict'));
     for await (const event of serverSentEvents(lines)) {
-      if (event.event === 'error') throw this.remoteError(errorFromEvent(event.data));
+      if (event.event === 'error') throw await this.remoteError(errorFromEvent(event.data));
       if (event.event !== 'message') continue; // unknown event types are ignored, as SSE clients do
       if (event.data.trim() === '[DONE]') return;
       const chunk = parseChunk(event.data);
@@ -242,6 +248,15 @@ export class BerthServerApi {
     return (await this.convertErrors(() => this.connection.sendJson(method, path, options))).body;
   }
 
+  /** `GET /server` once (a failure leaves suggestions as the server wrote them). */
+  private serverInfo(): Promise<ServerInfo | undefined> {
+    this.info ??= this.connection
+      .sendJson('GET', `${API_PREFIX}/server`, { timeout: 'request' })
+      .then(({ body }) => parseBerthAnswer('serverInfo', body, 'GET /server'))
+      .catch(() => undefined);
+    return this.info;
+  }
+
   private where(method: string, path: string): string {
     return `${method} ${this.connection.urlFor(path)}`;
   }
@@ -265,27 +280,35 @@ export class BerthServerApi {
         ...(error.responseBody !== undefined ? { responseBody: error.responseBody } : {}),
         isRetryable: error.isRetryable,
         code: error_code,
-        suggestions: this.rewriteSuggestions(suggestions ?? []),
+        suggestions: await this.rewriteSuggestions(suggestions ?? []),
         ...(Object.keys(details).length > 0 ? { details } : {}),
       });
     }
   }
 
-  private remoteError(error: ErrorBody): BerthError {
+  private async remoteError(error: ErrorBody): Promise<BerthError> {
     const { error_code, message, suggestions, ...details } = error;
     return new BerthError(message, {
       code: error_code,
-      suggestions: this.rewriteSuggestions(suggestions ?? []),
+      suggestions: await this.rewriteSuggestions(suggestions ?? []),
       ...(Object.keys(details).length > 0 ? { details } : {}),
     });
   }
 
-  /** The target says `berth list -t local`; through this server the command is `berth list -t <this URI>`. */
-  private rewriteSuggestions(suggestions: string[]): string[] {
-    const remote = this.info?.target?.uri;
-    if (!remote) return suggestions;
-    const pattern = new RegExp(`(-t|--target)(\\s+|=)${escapeRegExp(remote)}(?=[\\s'"\`).,;]|$)`, 'g');
-    return suggestions.map((suggestion) => suggestion.replace(pattern, `$1$2${this.connection.baseUrl}`));
+  /**
+   * The target says `berth list -t local`; through this server the command is `berth list -t <this
+   * URI>`. `berth help -t …` is left alone: it is the served target's help that lists its keys.
+   */
+  private async rewriteSuggestions(suggestions: string[]): Promise<string[]> {
+    if (!suggestions.some((suggestion) => /(-t|--target)[\s=]/.test(suggestion))) return suggestions;
+    const target = (await this.serverInfo())?.target;
+    if (!target) return suggestions;
+    const names = [target.uri, target.name].filter((name, index, all) => name && all.indexOf(name) === index);
+    const alternatives = names.map(escapeRegExp).join('|');
+    const pattern = new RegExp(`(-t|--target)(\\s+|=)(?:${alternatives})(?=[\\s'"\`).,;]|$)`, 'g');
+    return suggestions.map((suggestion) =>
+      /\bberth help\b/.test(suggestion) ? suggestion : suggestion.replace(pattern, `$1$2${this.connection.baseUrl}`),
+    );
   }
 }
 

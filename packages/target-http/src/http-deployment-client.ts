@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import {
   BaseDeploymentClient,
   BerthError,
@@ -66,7 +68,12 @@ export class HttpDeploymentClient extends BaseDeploymentClient {
     if (server.kind === 'mlflow') throw server.api.unsupported('create deployments');
     return server.api.createDeployment(
       name,
-      { modelUri, flavor: options.flavor, config: forwarded, endpoint: options.endpoint },
+      {
+        modelUri: await this.modelUriForServer(modelUri),
+        flavor: options.flavor,
+        config: forwarded,
+        endpoint: options.endpoint,
+      },
       options,
     );
   }
@@ -75,9 +82,10 @@ export class HttpDeploymentClient extends BaseDeploymentClient {
     const { serverKind, forwarded } = splitConfig(options.config);
     const server = await this.server(serverKind, options.signal);
     if (server.kind === 'mlflow') throw server.api.unsupported('update deployments');
+    const modelUri = options.modelUri === undefined ? undefined : await this.modelUriForServer(options.modelUri);
     return server.api.updateDeployment(
       name,
-      { modelUri: options.modelUri, flavor: options.flavor, config: forwarded, endpoint: options.endpoint },
+      { modelUri, flavor: options.flavor, config: forwarded, endpoint: options.endpoint },
       options,
     );
   }
@@ -179,6 +187,23 @@ export class HttpDeploymentClient extends BaseDeploymentClient {
     return server.api.getEndpoint(endpoint);
   }
 
+  /**
+   * The server resolves model URIs, a relative path against its own working directory. When the
+   * server is on this machine's loopback and the path exists here, it is sent absolute, so
+   * `berth create -t http://127.0.0.1:5000 -m ./model` means the same folder as with `-t local`.
+   */
+  private async modelUriForServer(modelUri: string): Promise<string> {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(modelUri) || isAbsolute(modelUri)) return modelUri;
+    if (!isLoopbackHost(new URL(this.baseUrl).hostname)) return modelUri;
+    const absolute = resolve(modelUri);
+    return (await stat(absolute).then(
+      () => true,
+      () => false,
+    ))
+      ? absolute
+      : modelUri;
+  }
+
   /** Releases the client's connections (and aborts what is still in flight). */
   override async close(): Promise<void> {
     await this.connection.close();
@@ -204,6 +229,10 @@ export class HttpDeploymentClient extends BaseDeploymentClient {
     });
     return this.detected;
   }
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function predictRequest(

@@ -16,7 +16,7 @@ export interface OperationContext {
   /** Reads the resource now, for the report when the operation is lost; RESOURCE_DOES_NOT_EXIST when absent. */
   readNow: () => Promise<Record<string, unknown>>;
   /** Turns a failed operation's error JSON into the error to throw. */
-  failure: (error: NonNullable<OperationResource['error']>) => BerthError;
+  failure: (error: NonNullable<OperationResource['error']>) => Promise<BerthError>;
 }
 
 /** Longest server-side wait of one long poll; the request timeout must leave room for it. */
@@ -62,7 +62,7 @@ export async function awaitOperation(
     if (waitSeconds === 0 && operation.state === 'running') await sleep(250, undefined, { signal: options.signal });
   }
   if (operation.state === 'failed') {
-    throw context.failure(
+    throw await context.failure(
       operation.error ?? {
         error_code: 'INTERNAL_ERROR',
         message: `The server reports ${context.doing} failed, without saying why.`,
