@@ -133,12 +133,12 @@ describe('berth … -t http://127.0.0.1:PORT against berth serve -t local, as a 
   }, 120_000);
 
   it('errors read as they do locally: same message, suggestions pointing at this URI, same exit code', async () => {
-    const local = await berth(['get', '-t', 'local:' + temporaryDirectory('berth-http-cli-local-'), '--name', 'nope']);
+    const local = await berth(['get', '-t', `local:${temporaryDirectory('berth-http-cli-local-')}`, '--name', 'nope']);
     const remote = await berth(['get', '-t', url, '--name', 'nope']);
     expect(remote.code).toBe(4);
     expect(remote.code).toBe(local.code);
     expect(remote.stderr).toBe(
-      "Error: Deployment 'nope' does not exist.\n" + `  List deployments with 'berth list -t ${url}'.\n`,
+      `Error: Deployment 'nope' does not exist.\n  List deployments with 'berth list -t ${url}'.\n`,
     );
     expect(local.stderr.split('\n')[0]).toBe(remote.stderr.split('\n')[0]);
 

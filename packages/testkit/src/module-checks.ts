@@ -151,7 +151,11 @@ export function moduleChecks(context: SuiteContext): void {
         if (context.options.configPassThrough) {
           // A forwarding target: core must pass the undeclared key on for the backend to judge.
           const passed = await settle(() =>
-            validateConfig(validated as NonNullable<typeof validated>, { [UNKNOWN_CONFIG_KEY]: 'x' }, context.targetName),
+            validateConfig(
+              validated as NonNullable<typeof validated>,
+              { [UNKNOWN_CONFIG_KEY]: 'x' },
+              context.targetName,
+            ),
           );
           if (!passed.resolved || !isRecord(passed.value) || passed.value[UNKNOWN_CONFIG_KEY] !== 'x') {
             violation(
