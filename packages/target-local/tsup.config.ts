@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // supervisor and router run as their own processes; they are entries, not exports.
-  entry: ['src/index.ts', 'src/supervisor.ts', 'src/router.ts', 'src/server-process.ts'],
+  // The files under processes/ run as their own processes: entries, not exports.
+  entry: ['src/index.ts', 'src/processes/supervisor.ts', 'src/processes/router.ts', 'src/processes/server-process.ts'],
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   clean: true,

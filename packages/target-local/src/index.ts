@@ -1,7 +1,9 @@
 /** The version of Berth's target spec this package implements. */
 export const specificationVersion = '1.1';
+export type { DeploymentHealth } from './deployment-status.js';
 export type { TabularExplanation } from './explain.js';
 export { configSchema, type LocalConfig } from './local-config.js';
-export { type DeploymentHealth, LocalDeploymentClient, type LocalPredictOptions } from './local-deployment-client.js';
+export { LocalDeploymentClient } from './local-deployment-client.js';
+export type { LocalPredictOptions } from './prediction.js';
 export { runLocal } from './run-local.js';
 export { targetHelp } from './target-help.js';

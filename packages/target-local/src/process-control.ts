@@ -1,7 +1,13 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from './wait-until.js';
+
+/**
+ * Processes of the local target as seen from outside: is a recorded pid still ours, signal it,
+ * wait for it to go, start a detached supervisor, read what its log gained.
+ */
 
 /** True while `pid` exists (and is not a zombie we could still reap). */
 export function isAlive(pid: number | null | undefined): pid is number {
@@ -62,14 +68,21 @@ export function processGroupOf(pid: number): number | undefined {
 }
 
 /**
- * True when `pid` is a live scoring server of the supervisor group `supervisorPid` — a server can
- * outlive a supervisor killed with -9, and keeps its process group.
+ * True when `pid` is a live scoring server or router of the supervisor group `supervisorPid` — a
+ * child can outlive a supervisor killed with -9, and keeps its process group.
  */
-export function isServerOf(pid: number | null | undefined, supervisorPid: number | null | undefined): pid is number {
-  if (!supervisorPid || !isOurProcess(pid, 'server-process.js')) return false;
+export function isServingChildOf(
+  pid: number | null | undefined,
+  supervisorPid: number | null | undefined,
+): pid is number {
+  if (!supervisorPid || !isAlive(pid)) return false;
+  const command = commandLine(pid);
+  if (command !== undefined && !CHILD_SCRIPTS.some((script) => command.includes(script))) return false;
   const group = processGroupOf(pid);
   return group === undefined || group === supervisorPid;
 }
+
+const CHILD_SCRIPTS = ['processes/server-process.js', 'processes/router.js'];
 
 export function signal(pid: number | null | undefined, name: NodeJS.Signals): void {
   if (!pid) return;
@@ -90,63 +103,99 @@ export function signalGroup(pid: number | null | undefined, name: NodeJS.Signals
   }
 }
 
+/** Resolves true once `pid` is gone (it may be another process's child: no exit event reaches us). */
 export async function waitForExit(pid: number | null | undefined, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  return (await waitUntil(() => !isAlive(pid), { timeoutMs })) === true;
+}
+
+/**
+ * True while the process group `pgid` has a member that is not a zombie. While a group has members
+ * its id cannot be reused, so a live group led by our supervisor stays ours.
+ */
+export function groupAlive(pgid: number | null | undefined): boolean {
+  if (!pgid || pgid <= 0) return false;
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  return true;
+  // kill(0) counts zombies too; a member that has exited but is not yet reaped is gone for us.
+  return groupMembers(pgid).length > 0 || !existsSync('/proc/self/stat');
 }
 
-/** SIGTERM (the server drains in-flight requests), then SIGKILL the group after `graceMs`. */
-export async function stopGroup(pid: number | null | undefined, graceMs: number): Promise<void> {
-  if (!isAlive(pid)) return;
-  signal(pid, 'SIGTERM');
-  if (await waitForExit(pid, graceMs)) return;
-  signalGroup(pid, 'SIGKILL');
-  await waitForExit(pid, 2000);
+/** Live (non-zombie) processes of group `pgid`, from /proc. */
+function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return members;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z' && Number(fields[2]) === pgid) members.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return members;
 }
 
-/** Stops the supervisor of generation `instanceId` and its group — only if `pid` still is that supervisor. */
-export async function stopSupervisor(
-  pid: number | null | undefined,
-  instanceId: string,
+/**
+ * Stops a generation and returns once every one of its processes is gone. Its live supervisor is
+ * sent SIGTERM (it drains its server or router, stops its standby) and the whole group gets SIGKILL
+ * after `graceMs`. Without a live supervisor, only processes proven ours are signalled: the
+ * recorded server or router (our script, still in the supervisor's group).
+ */
+export async function stopGeneration(
+  record: { supervisorPid: number | null; instanceId: string; pid: number | null },
   graceMs: number,
 ): Promise<void> {
-  if (isSupervisorOf(pid, instanceId)) await stopGroup(pid, graceMs);
+  const pgid = record.supervisorPid;
+  if (isSupervisorOf(pgid, record.instanceId)) {
+    signal(pgid, 'SIGTERM');
+    if (await waitUntil(() => !groupAlive(pgid), { timeoutMs: graceMs })) return;
+    signalGroup(pgid, 'SIGKILL');
+    await waitUntil(() => !groupAlive(pgid), { timeoutMs: 2_000 });
+    return;
+  }
+  if (isServingChildOf(record.pid, pgid)) {
+    signal(record.pid, 'SIGTERM');
+    if (!(await waitForExit(record.pid, graceMs))) {
+      signal(record.pid, 'SIGKILL');
+      await waitForExit(record.pid, 2_000);
+    }
+  }
 }
 
 export const SUPERVISOR_MARKER = 'berth-local-supervisor';
 
-export function supervisorScript(): string {
-  return fileURLToPath(new URL('./supervisor.js', import.meta.url));
-}
-
-export function serverScript(): string {
-  return fileURLToPath(new URL('./server-process.js', import.meta.url));
-}
-
-export function routerScript(): string {
-  return fileURLToPath(new URL('./router.js', import.meta.url));
+/** The built entry of a process the package runs (`dist/processes/<name>.js`). */
+export function processScript(name: 'supervisor' | 'server-process' | 'router'): string {
+  return fileURLToPath(new URL(`./processes/${name}.js`, import.meta.url));
 }
 
 /**
  * Starts a detached supervisor (its own process group, stdio to the log file) that outlives this
- * process. The spec travels as JSON in argv; secrets travel in `env` only.
+ * process, with an IPC channel on which it says when its child is ready; the caller disconnects
+ * it then. The spec travels as JSON in argv; secrets travel in `env` only.
  */
-export function spawnSupervisor(spec: object, logFile: string, env: Record<string, string>): number {
+export function spawnSupervisor(spec: object, logFile: string, env: Record<string, string>): ChildProcess {
   const log = openSync(logFile, 'a', 0o600);
   writeSync(log, `\n=== ${new Date().toISOString()} supervisor starting\n`);
   try {
-    const child = spawn(process.execPath, [supervisorScript(), SUPERVISOR_MARKER, JSON.stringify(spec)], {
+    const child = spawn(process.execPath, [processScript('supervisor'), SUPERVISOR_MARKER, JSON.stringify(spec)], {
       detached: true,
-      stdio: ['ignore', log, log],
+      stdio: ['ignore', log, log, 'ipc'],
       env: { ...process.env, ...env },
     });
-    child.unref();
     if (child.pid === undefined) throw new Error('the supervisor process could not be started');
-    return child.pid;
+    return child;
   } finally {
     closeSync(log);
   }

@@ -48,7 +48,7 @@ Config keys (-C key=value)
   port               integer   0 or unset = a free port (run-local: 5000)
   host               string    127.0.0.1; anything else needs allow_remote=true and prints a warning
   allow_remote       boolean   false
-  workers            integer   scoring-server default (1)
+  workers            integer   scoring-server default: CPU cores - 1, at least 1, at most 4
   max_batch_size     integer   scoring-server default (dynamic batching off)
   max_batch_delay_ms number    scoring-server default
   timeout            number    seconds per request; scoring-server default (60)

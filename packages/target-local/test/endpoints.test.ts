@@ -70,7 +70,6 @@ describe('endpoints', () => {
     process.kill(-(green.supervisorPid as number), 'SIGSTOP');
     try {
       const endpoint = await client.getEndpoint('split');
-      const started = Date.now();
       const counts: Record<string, number> = {};
       for (let i = 0; i < 100; i++) {
         const answer = await post(`${endpoint.url}/invocations`, irisInput);
@@ -81,7 +80,6 @@ describe('endpoints', () => {
       // The active check (500 ms, 400 ms timeout) takes green out; until then a stopped member
       // accepts connections but never answers, so at most the first requests could wait on it.
       expect(counts.green ?? 0).toBeLessThanOrEqual(1);
-      expect(Date.now() - started).toBeLessThan(30_000);
       const members = (await client.getEndpoint('split')).members as { name: string; healthy: boolean }[];
       expect(members.find((member) => member.name === 'green')?.healthy).toBe(false);
     } finally {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +106,18 @@ function commandLineOf(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A port the OS just handed out (bound on port 0, then released): for tests of a fixed `-C port=`. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePromise(port));
+    });
+  });
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });

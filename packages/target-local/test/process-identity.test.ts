@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDeploymentClient } from '../dist/index.js';
-import { isServerOf, isSupervisorOf, SUPERVISOR_MARKER } from '../src/process-control.js';
-import { openStateStore } from '../src/state-store.js';
-import { destroyStateDirectory, irisModel, isAlive, temporaryStateDirectory } from './helpers.js';
+import { isServingChildOf, isSupervisorOf, SUPERVISOR_MARKER } from '../src/process-control.js';
+import { openStateStore } from '../src/state/state-store.js';
+import { destroyStateDirectory, irisModel, temporaryStateDirectory } from './helpers.js';
 
 /**
  * Pids wrap around (at 32768 on these machines), so a pid in the state file may belong to a
@@ -27,6 +27,18 @@ function stranger(...args: string[]): ChildProcess {
   return child;
 }
 
+/** Whether `child` exits within `ms` — the window a signal sent before would have needed. */
+function exitsWithin(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 async function recordDeployment(state: string, supervisorPid: number, serverPid: number): Promise<void> {
   const store = await openStateStore(state);
   store.insertDeployment(
@@ -42,7 +54,7 @@ async function recordDeployment(state: string, supervisorPid: number, serverPid:
       port: null,
       url: null,
       supervisorPid,
-      serverPid,
+      pid: serverPid,
       instanceId: 'generation-that-is-gone',
       controlToken: 'x'.repeat(48),
       logFile: join(state, 'logs', 'stale.log'),
@@ -61,22 +73,21 @@ describe('process identity', () => {
     expect(isSupervisorOf(other.pid, 'another-generation')).toBe(true);
     expect(isSupervisorOf(other.pid, 'generation-that-is-gone')).toBe(false);
     expect(isSupervisorOf(process.pid, 'generation-that-is-gone')).toBe(false);
-    expect(isServerOf(other.pid, other.pid)).toBe(false);
+    expect(isServingChildOf(other.pid, other.pid)).toBe(false);
   });
 
   it('delete leaves alone processes that merely reuse the recorded pids', async () => {
     const state = temporaryStateDirectory();
     try {
       const reusedSupervisor = stranger(SUPERVISOR_MARKER, JSON.stringify({ instanceId: 'another-generation' }));
-      const reusedServer = stranger('server-process.js');
+      const reusedServer = stranger('dist/processes/server-process.js');
       await recordDeployment(state, reusedSupervisor.pid as number, reusedServer.pid as number);
       const client = new LocalDeploymentClient(`local:${state}`);
       await client.deleteDeployment('stale');
       expect(await client.listDeployments()).toEqual([]);
       await client.close();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(isAlive(reusedSupervisor.pid)).toBe(true);
-      expect(isAlive(reusedServer.pid)).toBe(true);
+      expect(await exitsWithin(reusedSupervisor, 200)).toBe(false);
+      expect(await exitsWithin(reusedServer, 200)).toBe(false);
     } finally {
       destroyStateDirectory(state);
     }
@@ -90,8 +101,7 @@ describe('process identity', () => {
     const ownExit = new Promise((resolve) => own.once('exit', resolve));
     destroyStateDirectory(state);
     await ownExit;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(isAlive(unrelated.pid)).toBe(true);
+    expect(await exitsWithin(unrelated, 200)).toBe(false);
     expect(own.signalCode).toBe('SIGKILL');
   }, 30_000);
 });

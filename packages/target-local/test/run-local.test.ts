@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { distEntry, irisInput, irisModel, post } from './helpers.js';
 
 describe('runLocal', () => {
@@ -15,13 +15,14 @@ describe('runLocal', () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
-      const deadline = Date.now() + 60_000;
-      let url: string | undefined;
-      while (!url && Date.now() < deadline) {
-        url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      expect(url).toBeDefined();
+      const url = await vi.waitFor(
+        () => {
+          const found = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+          if (!found) throw new Error(`no URL printed yet: ${out}`);
+          return found;
+        },
+        { timeout: 60_000, interval: 20 },
+      );
       const answer = await post(`${url}/invocations`, irisInput);
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.text).predictions).toHaveLength(3);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalDeploymentClient } from '../dist/index.js';
-import { openStateStore } from '../src/state-store.js';
+import { openStateStore } from '../src/state/state-store.js';
 import { destroyStateDirectory, temporaryStateDirectory } from './helpers.js';
 
 const directories: string[] = [];

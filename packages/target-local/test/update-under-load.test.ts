@@ -3,6 +3,7 @@ import { LocalDeploymentClient } from '../dist/index.js';
 import {
   copyOfIris,
   destroyStateDirectory,
+  freePort,
   irisInput,
   irisModel,
   startLoad,
@@ -108,7 +109,7 @@ describe('updates under load', () => {
 
 describe('fixed ports', () => {
   it('a process update on the same fixed port stops then starts; a broken one restores the old process', async () => {
-    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const port = String(await freePort());
     const created = await client.createDeployment('fixed', irisModel, { config: { port } });
     try {
       expect(created.url).toBe(`http://127.0.0.1:${port}`);

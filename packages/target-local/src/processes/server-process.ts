@@ -1,27 +1,11 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { isStartMessage, type ReadyMessage, type StartMessage } from '../supervisor-protocol.js';
 
 /**
  * One scoring server run by a supervisor. It starts as a standby: the heavy modules (fastify,
  * onnxruntime through @berth/scoring-server) load right away, then it waits for the supervisor's
- * `start` message over IPC. A supervisor keeps one standby ready, so a crash restart costs only the
- * model load, not the whole process start.
+ * `start` message over IPC and answers `ready` once it listens. A supervisor keeps one standby
+ * waiting, so a restart costs only the model load, not the whole process start.
  */
-
-export interface ServerStartMessage {
-  type: 'start';
-  readyFile: string;
-  options: {
-    modelUri: string;
-    flavor?: string;
-    host: string;
-    port: number;
-    workers?: number;
-    timeoutSeconds?: number;
-    maxBatchSize?: number;
-    maxBatchDelayMs?: number;
-    allowCode?: boolean;
-  };
-}
 
 const controlToken = process.env.BERTH_CONTROL_TOKEN || undefined;
 // The token must not reach model code (js flavor) through the environment.
@@ -37,8 +21,8 @@ serverModule.then(
   () => undefined,
 );
 
-process.on('message', (message: ServerStartMessage) => {
-  if (message?.type !== 'start' || started) return;
+process.on('message', (message: unknown) => {
+  if (!isStartMessage(message) || started) return;
   started = true;
   start(message).catch((error: unknown) => {
     const record = error as { code?: unknown; message?: unknown };
@@ -53,23 +37,27 @@ process.on('disconnect', () => {
   if (!started) process.exit(0);
 });
 
-async function start(message: ServerStartMessage): Promise<void> {
+async function start(message: StartMessage): Promise<void> {
+  if (message.serve.role !== 'server') throw new Error('server-process.js serves models, not routers');
+  const { modelDirectory, flavor, role: _role, ...options } = message.serve;
   const { startScoringServer } = await serverModule;
   const handle = await startScoringServer({
-    ...message.options,
+    ...options,
+    modelUri: modelDirectory,
+    ...(flavor ? { flavor } : {}),
+    host: message.host,
+    port: message.port,
     ...(controlToken ? { controlToken } : {}),
     logger: { level: process.env.BERTH_LOG_LEVEL ?? 'info' },
   });
-  const temporary = `${message.readyFile}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify({ pid: process.pid, port: handle.port, url: handle.url })}\n`);
-  await rename(temporary, message.readyFile);
+  process.send?.({ type: 'ready', pid: process.pid, port: handle.port, url: handle.url } satisfies ReadyMessage);
   process.stderr.write(`berth scoring server ${process.pid} ready on ${handle.url}\n`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     // Drain in-flight requests; a request stuck past its own timeout does not hold the exit.
-    setTimeout(() => process.exit(0), ((message.options.timeoutSeconds ?? 60) + 10) * 1000).unref();
+    setTimeout(() => process.exit(0), ((options.timeoutSeconds ?? 60) + 10) * 1000).unref();
     handle.close().then(
       () => process.exit(0),
       () => process.exit(0),

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
-import { openStateStore, type StateStore } from './state-store.js';
-import { pickSmoothWeighted } from './weighted-balancer.js';
+import { openStateStore, type StateStore } from '../state/state-store.js';
+import { isStartMessage, type ReadyMessage, type StartMessage } from '../supervisor-protocol.js';
+import { pickSmoothWeighted } from '../weighted-balancer.js';
 
 /**
  * The router of one endpoint: a stable local address that spreads `/invocations` (and every other
@@ -12,7 +10,8 @@ import { pickSmoothWeighted } from './weighted-balancer.js';
  * (`/ping` every 500 ms) and passively (a connection error marks a member down and the request is
  * retried once on another member). Traffic and member URLs are re-read from SQLite on every
  * check, and at once on `POST /-/berth/reload`, so weight changes and member restarts apply
- * without restarting the router.
+ * without restarting the router. Started like a scoring server: its supervisor sends `start` over
+ * IPC and it answers `ready` once it listens.
  */
 
 interface Member {
@@ -29,16 +28,7 @@ interface Member {
   waiting: Set<http.ClientRequest>;
 }
 
-const { values: args } = parseArgs({
-  options: {
-    'state-dir': { type: 'string' },
-    name: { type: 'string' },
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '0' },
-    'ready-file': { type: 'string' },
-  },
-});
-const name = String(args.name);
+let name = '';
 const token = process.env.BERTH_CONTROL_TOKEN;
 const HEALTH_INTERVAL_MS = 500;
 const HEALTH_TIMEOUT_MS = 400;
@@ -51,12 +41,12 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** Rebuilds the member table from state, keeping counters and health of members that stay. */
 function reload(): void {
-  const endpoint = store.getEndpoint(name);
+  const endpoint = store.endpoints.get(name);
   if (!endpoint) return;
   const previous = new Map(members.map((member) => [member.name, member]));
   // One assignment: a request sees either the old table or the new one, never a mix.
   members = Object.entries(endpoint.traffic).map(([deployment, weight]) => {
-    const row = store.getDeployment(deployment);
+    const row = store.deployments.get(deployment);
     const old = previous.get(deployment);
     const url = row?.url ?? undefined;
     return {
@@ -226,8 +216,10 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   await proxy(request, response);
 }
 
-async function main(): Promise<void> {
-  store = await openStateStore(String(args['state-dir']));
+async function main(message: StartMessage): Promise<void> {
+  if (message.serve.role !== 'router') throw new Error('router.js routes endpoints, not models');
+  name = message.serve.name;
+  store = await openStateStore(message.serve.stateDirectory);
   await checkHealth();
   const server = http.createServer((request, response) => {
     handle(request, response).catch((error: Error) => {
@@ -238,18 +230,13 @@ async function main(): Promise<void> {
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(args.port), String(args.host), resolve);
+    server.listen(message.port, message.host, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const host = String(args.host).includes(':') ? `[${args.host}]` : String(args.host);
+  const host = message.host.includes(':') ? `[${message.host}]` : message.host;
   const url = `http://${host}:${port}`;
   setInterval(() => void checkHealth(), HEALTH_INTERVAL_MS).unref();
-  const readyFile = args['ready-file'];
-  if (readyFile) {
-    const temporary = `${readyFile}.${randomUUID()}.tmp`;
-    writeFileSync(temporary, JSON.stringify({ pid: process.pid, port, url }));
-    renameSync(temporary, readyFile);
-  }
+  process.send?.({ type: 'ready', pid: process.pid, port, url } satisfies ReadyMessage);
   process.stdout.write(`router ${name} listening on ${url}\n`);
   const shutdown = () => {
     server.close(() => process.exit(0));
@@ -258,9 +245,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  // Without its supervisor nobody would restart or stop this router.
+  process.on('disconnect', shutdown);
+  process.channel?.unref();
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`router ${name} failed: ${error.stack ?? error.message}\n`);
-  process.exit(1);
+let started = false;
+process.on('message', (message: unknown) => {
+  if (!isStartMessage(message) || started) return;
+  started = true;
+  main(message).catch((error: Error) => {
+    process.stderr.write(`router ${name} failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  });
+});
+process.on('disconnect', () => {
+  if (!started) process.exit(0);
 });
