@@ -22,11 +22,6 @@ function buildSchemas() {
     suggestions: z.array(z.string()).optional(),
   });
   return {
-    serverInfo: z.looseObject({
-      server: z.looseObject({ name: z.string(), version: z.string() }),
-      api: z.string(),
-      target: z.looseObject({ uri: z.string(), name: z.string() }).optional(),
-    }),
     deployment,
     deploymentList: z.looseObject({ deployments: z.array(deployment) }),
     endpoint,
@@ -51,7 +46,39 @@ type Schemas = ReturnType<typeof buildSchemas>;
 type Infer<K extends keyof Schemas> = import('zod').infer<Schemas[K]>;
 let schemas: Schemas | undefined;
 
-export type ServerInfo = Infer<'serverInfo'>;
+/** `GET /api/berth/v1/server`, as far as this client reads it. */
+export interface ServerInfo {
+  server: { name: string; version: string };
+  api: string;
+  target?: { uri: string; name: string };
+}
+
+/**
+ * Checked by hand, not with zod: every command in auto mode asks this first, `berth predict`
+ * included, and zod would cost more than the prediction (it is loaded for management answers only).
+ */
+export function parseServerInfo(body: unknown, where: string): ServerInfo {
+  const record = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  const text = (value: unknown): value is string => typeof value === 'string';
+  if (record(body) && record(body.server) && text(body.server.name) && text(body.server.version) && text(body.api)) {
+    const target = record(body.target) && text(body.target.uri) && text(body.target.name) ? body.target : undefined;
+    return {
+      server: { name: body.server.name, version: body.server.version },
+      api: body.api,
+      ...(target ? { target: { uri: target.uri as string, name: target.name as string } } : {}),
+    };
+  }
+  throw new BerthError(
+    `${where} answered with something that is not ${DESCRIPTIONS.serverInfo}: ${JSON.stringify(body)?.slice(0, 200)}.`,
+    {
+      code: 'INTERNAL_ERROR',
+      suggestions: [
+        'Check that the target URI is the base URL of a Berth server (berth serve) or an MLflow AI Gateway.',
+      ],
+    },
+  );
+}
 export type OperationResource = Infer<'operation'>;
 export type ErrorBody = Infer<'errorBody'>;
 
@@ -87,7 +114,7 @@ export function parseErrorBody(text: string | undefined): ErrorBody | undefined 
   return result.success ? result.data : undefined;
 }
 
-const DESCRIPTIONS: Record<keyof Schemas, string> = {
+const DESCRIPTIONS: Record<keyof Schemas | 'serverInfo', string> = {
   serverInfo: "Berth's server description ({server, api, target})",
   deployment: 'a deployment ({name, …})',
   deploymentList: 'a list of deployments ({deployments: [...]})',

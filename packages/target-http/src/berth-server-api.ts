@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { OperationOptions } from '@berth/core';
 import {
   BerthError,
   type Deployment,
@@ -8,10 +9,9 @@ import {
   type TargetConfig,
 } from '@berth/core';
 import { HttpError } from '@berth/core/http';
-import { type ErrorBody, parseBerthAnswer, parseErrorBody, type ServerInfo } from './berth-schemas.js';
+import { type ErrorBody, parseBerthAnswer, parseErrorBody, parseServerInfo, type ServerInfo } from './berth-schemas.js';
 import { parseChunk, serverSentEvents, textLines } from './event-stream.js';
 import type { HttpConnection, SendOptions } from './http-connection.js';
-import type { OperationOptions } from './operation-options.js';
 import { API_PREFIX, awaitOperation, type OperationContext } from './operation-poller.js';
 
 export interface PredictRequest {
@@ -252,7 +252,7 @@ export class BerthServerApi {
   private serverInfo(): Promise<ServerInfo | undefined> {
     this.info ??= this.connection
       .sendJson('GET', `${API_PREFIX}/server`, { timeout: 'request' })
-      .then(({ body }) => parseBerthAnswer('serverInfo', body, 'GET /server'))
+      .then(({ body }) => parseServerInfo(body, 'GET /server'))
       .catch(() => undefined);
     return this.info;
   }

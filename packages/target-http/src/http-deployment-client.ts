@@ -8,6 +8,7 @@ import {
   type Deployment,
   type Endpoint,
   type EndpointOption,
+  type OperationOptions,
   type PredictionInput,
   type PredictionsResponse,
   type PredictOptions,
@@ -19,7 +20,6 @@ import { readFirst } from './environment-variable.js';
 import { splitConfig } from './http-config.js';
 import { HttpConnection } from './http-connection.js';
 import { MlflowGatewayApi } from './mlflow-gateway-api.js';
-import type { OperationOptions } from './operation-options.js';
 import { detectServer } from './server-detection.js';
 import { parseServerKindSetting, parseTargetLocation, type ServerKindSetting } from './target-location.js';
 
@@ -58,11 +58,7 @@ export class HttpDeploymentClient extends BaseDeploymentClient {
       (fromEnvironment ? parseServerKindSetting(fromEnvironment.value, 'BERTH_SERVER_KIND=') : 'auto');
   }
 
-  async createDeployment(
-    name: string,
-    modelUri: string,
-    options: CreateDeploymentOptions & OperationOptions = {},
-  ): Promise<Deployment> {
+  async createDeployment(name: string, modelUri: string, options: CreateDeploymentOptions = {}): Promise<Deployment> {
     const { serverKind, forwarded } = splitConfig(options.config);
     const server = await this.server(serverKind, options.signal);
     if (server.kind === 'mlflow') throw server.api.unsupported('create deployments');
@@ -78,7 +74,7 @@ export class HttpDeploymentClient extends BaseDeploymentClient {
     );
   }
 
-  async updateDeployment(name: string, options: UpdateDeploymentOptions & OperationOptions = {}): Promise<Deployment> {
+  async updateDeployment(name: string, options: UpdateDeploymentOptions = {}): Promise<Deployment> {
     const { serverKind, forwarded } = splitConfig(options.config);
     const server = await this.server(serverKind, options.signal);
     if (server.kind === 'mlflow') throw server.api.unsupported('update deployments');
@@ -90,7 +86,7 @@ export class HttpDeploymentClient extends BaseDeploymentClient {
     );
   }
 
-  async deleteDeployment(name: string, options: DeleteDeploymentOptions & OperationOptions = {}): Promise<void> {
+  async deleteDeployment(name: string, options: DeleteDeploymentOptions = {}): Promise<void> {
     const { serverKind, forwarded } = splitConfig(options.config);
     const server = await this.server(serverKind, options.signal);
     if (server.kind === 'mlflow') throw server.api.unsupported('delete deployments');

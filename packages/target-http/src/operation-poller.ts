@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { OperationOptions } from '@berth/core';
 import { BerthError } from '@berth/core';
 import { HttpError } from '@berth/core/http';
 import { type OperationResource, parseBerthAnswer } from './berth-schemas.js';
 import type { HttpConnection } from './http-connection.js';
-import type { OperationOptions } from './operation-options.js';
 
 export const API_PREFIX = '/api/berth/v1';
 

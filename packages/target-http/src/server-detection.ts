@@ -1,6 +1,6 @@
 import { BerthError } from '@berth/core';
 import { HttpError } from '@berth/core/http';
-import { parseBerthAnswer, parseErrorBody, type ServerInfo } from './berth-schemas.js';
+import { parseErrorBody, parseServerInfo, type ServerInfo } from './berth-schemas.js';
 import type { HttpConnection } from './http-connection.js';
 import { API_PREFIX } from './operation-poller.js';
 
@@ -26,7 +26,7 @@ export async function detectServer(connection: HttpConnection, signal?: AbortSig
     }
     throw error;
   }
-  const info = parseBerthAnswer('serverInfo', body, `GET ${connection.urlFor(path)}`);
+  const info = parseServerInfo(body, `GET ${connection.urlFor(path)}`);
   if (info.api !== API_VERSION) throw otherVersion(connection, `speaks API ${info.api}`);
   return { kind: 'berth', info };
 }

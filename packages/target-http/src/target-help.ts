@@ -1,5 +1,12 @@
-/** The text of `berth help -t http`. Kept free of imports so help loads nothing else. */
+import { formatConfigHelp } from '@berth/core';
+import { configJsonSchema, configSchema } from './http-config.js';
+
+/**
+ * The text of `berth help -t http`. The key table comes from the schema (described by its JSON
+ * Schema constant, so help loads no zod).
+ */
 export function targetHelp(): string {
+  const keys = formatConfigHelp(configSchema, { jsonSchema: configJsonSchema });
   return `Targets 'http' and 'https': a remote deployments server, by its base URL.
 
   -t http://host:port[/base-path]     a Berth server (berth serve -t <target>) or an MLflow AI Gateway
@@ -18,9 +25,9 @@ predict --endpoint E (the gateway's answer is under "predictions"), and predict-
 read by MLflow's rules). Deployment and endpoint management is NOT_IMPLEMENTED there.
 
 Config keys (-C key=value; create, update and delete only)
-  server   auto|berth|mlflow   auto — which server answers at the URI. The other commands take no -C:
-                               use ?server= in the URI, or BERTH_SERVER_KIND.
-  (other)  passed to the target behind a Berth server
+${keys}
+  Every other key goes to the target behind a Berth server, which checks it. list, get and predict
+  take no -C: put ?server= in the URI, or set BERTH_SERVER_KIND.
 
 Environment (a Berth variable wins over its MLflow twin)
   BERTH_TOKEN, BERTH_TOKEN_FILE          bearer token (berth serve prints or reads it), or a file holding it
@@ -38,9 +45,10 @@ Environment (a Berth variable wins over its MLflow twin)
   BERTH_INSECURE_TLS / MLFLOW_TRACKING_INSECURE_TLS          true = do not verify the server (tests only)
   BERTH_SERVER_KIND                      auto|berth|mlflow, as ?server=
 
-run-local -t http://127.0.0.1:PORT --name N -m MODEL
-  starts 'berth serve' in the foreground on that address, serving the local target in a fresh
-  state directory, deploys MODEL there as N, and prints the token; Ctrl-C deletes N and stops the
-  server. Needs @berth/cli and @berth/server installed.
+run-local -t http --name N -m MODEL [-C server_port=5000] [-C server_host=127.0.0.1]
+  starts 'berth serve' in the foreground on that loopback address, serving the local target in a
+  fresh state directory, deploys MODEL there as N (other -C keys go to that create), and prints the
+  URL and token; Ctrl-C deletes N, stops the server and removes the state directory. Needs
+  @berth/cli, @berth/server and @berth/target-local installed.
 `;
 }

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { BerthError } from '@berth/core';
+import { BerthError, type ProgressEvent } from '@berth/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HttpDeploymentClient, type ProgressEvent } from '../src/index.js';
+import { HttpDeploymentClient } from '../src/index.js';
 import { answerJson, closeAllLoopbackServers, type SeenRequest, startLoopbackServer } from './loopback-server.js';
 
 /**

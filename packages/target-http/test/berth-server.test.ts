@@ -1,6 +1,6 @@
-import { BerthError } from '@berth/core';
+import { BerthError, type ProgressEvent } from '@berth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpDeploymentClient, type ProgressEvent } from '../dist/index.js';
+import { HttpDeploymentClient } from '../dist/index.js';
 import {
   type BerthServerProcess,
   copyOfIris,
