@@ -1,3 +1,4 @@
+import { configJsonSchema, describeConfig } from '@berth/core/registry';
 import { isRecord } from './contract-violation.js';
 
 /** The Standard Schema interface (standardschema.dev), as much of it as the suite reads. */
@@ -15,20 +16,14 @@ export function isStandardSchema(value: unknown): value is StandardSchemaLike {
 }
 
 /**
- * The config keys a schema describes, read the way core reads them: its JSON Schema's
- * `properties` (zod 4's `~standard.jsonSchema`), else a zod-style `shape`. Undefined when the
- * schema tells neither.
+ * The config keys a schema describes, read by core itself (`configJsonSchema` + `describeConfig`
+ * from `@berth/core/registry`): the module's `configJsonSchema`, else the schema's Standard JSON
+ * Schema. Undefined when neither describes an object.
  */
-export function configKeysOf(schema: unknown): string[] | undefined {
-  if (isStandardSchema(schema)) {
-    const input = schema['~standard'].jsonSchema?.input;
-    if (typeof input === 'function') {
-      const json = input({ target: 'draft-2020-12' });
-      if (isRecord(json) && isRecord(json.properties)) return Object.keys(json.properties);
-    }
-  }
-  const shape = (schema as { shape?: unknown } | undefined)?.shape;
-  return isRecord(shape) ? Object.keys(shape) : undefined;
+export function configKeysOf(schema: unknown, givenJsonSchema?: unknown): string[] | undefined {
+  if (!isStandardSchema(schema)) return undefined;
+  const json = configJsonSchema(schema as Parameters<typeof configJsonSchema>[0], givenJsonSchema);
+  return json === undefined ? undefined : describeConfig(json)?.keys.map((key) => key.name);
 }
 
 /** True when the schema refuses `value`: Standard Schema issues, or a failed `safeParse`. */

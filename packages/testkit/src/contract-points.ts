@@ -5,7 +5,7 @@
  */
 export const CONTRACT_POINTS = {
   'module.validates': "the entry module passes @berth/core's target validation (the loader the CLI uses)",
-  'module.spec-version': 'the module declares a specification version this @berth/core supports',
+  'module.spec-version': 'the module exports a specificationVersion this @berth/core supports',
   'module.client-class': "createClient() returns an instance of the module's one client class, holding the target URI",
   'module.target-help': 'targetHelp() returns text that names the target and every config key',
   'module.run-local': 'runLocal is exported; a target without local serving rejects it with NOT_IMPLEMENTED',
@@ -22,6 +22,8 @@ export const CONTRACT_POINTS = {
   'lifecycle.get-missing': 'getDeployment of a missing name rejects with RESOURCE_DOES_NOT_EXIST',
   'lifecycle.list': 'listDeployments includes the deployment, and every entry carries a string name',
   'lifecycle.state': 'a reported state is a non-empty string (one of the declared states, when declared)',
+  'lifecycle.progress':
+    'progress events passed to onProgress carry a message (spec 1.1), and none arrive after the call settles',
   'lifecycle.update': 'updateDeployment resolves to the Deployment with its name and the new model URI',
   'lifecycle.update-missing': 'updateDeployment of a missing name rejects with RESOURCE_DOES_NOT_EXIST',
   'lifecycle.update-broken': 'an update to a broken model rejects with a BerthError and the old model keeps serving',

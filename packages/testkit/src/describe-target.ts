@@ -42,6 +42,7 @@ export function describeTarget(createClient: CreateClient, options: TargetSuiteO
       missingEndpoint: `${prefix}-endpoint-missing`,
     },
     passed: new Set(),
+    progress: [],
   } as unknown as SuiteContext;
 
   describe('berth target conformance (@berth/testkit)', () => {

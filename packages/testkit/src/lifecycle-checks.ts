@@ -60,6 +60,8 @@ function checkListing(point: ContractPoint, what: string, listed: unknown): Reco
 export function createChecks(context: SuiteContext): void {
   const { options, names } = context;
 
+  let createSettled = false;
+
   describe('deployment lifecycle: create, get, list', () => {
     check(context, 'lifecycle.create', async () => {
       const what = `createDeployment('${names.deployment}', '${options.models.default}')`;
@@ -67,8 +69,10 @@ export function createChecks(context: SuiteContext): void {
         context.client.createDeployment(names.deployment, options.models.default, {
           ...(options.flavor === undefined ? {} : { flavor: options.flavor }),
           ...(options.config === undefined ? {} : { config: options.config }),
+          onProgress: (event) => context.progress.push({ event, settled: createSettled }),
         }),
       );
+      createSettled = true;
       const deployment = expectNamed('lifecycle.create', what, created, names.deployment);
       checkModelUri('lifecycle.create', what, deployment, options.models.default);
       context.created = deployment;
@@ -124,6 +128,42 @@ export function createChecks(context: SuiteContext): void {
             `listDeployments() must include '${names.deployment}'; it lists ${describeValue(listed.map((d) => d.name))}.`,
           );
         }
+      },
+      { needs: ['lifecycle.create'] },
+    );
+
+    check(
+      context,
+      'lifecycle.progress',
+      async () => {
+        // One turn of the timers phase: an event a poll loop queued as the call resolved lands now.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        context.progress.forEach(({ event, settled }, index) => {
+          const what = `onProgress event ${index} of createDeployment('${names.deployment}', …)`;
+          if (!isRecord(event) || typeof event.message !== 'string' || event.message.trim() === '') {
+            violation(
+              'lifecycle.progress',
+              `${what} is ${describeValue(event)}; an event needs a non-empty "message".`,
+            );
+          }
+          for (const key of ['state', 'interruptHint'] as const) {
+            if (event[key] !== undefined && typeof event[key] !== 'string') {
+              violation('lifecycle.progress', `${what} has ${key} ${describeValue(event[key])}; it must be a string.`);
+            }
+          }
+          if (event.elapsedMs !== undefined && (typeof event.elapsedMs !== 'number' || event.elapsedMs < 0)) {
+            violation(
+              'lifecycle.progress',
+              `${what} has elapsedMs ${describeValue(event.elapsedMs)}; it must be a number ≥ 0.`,
+            );
+          }
+          if (settled) {
+            violation(
+              'lifecycle.progress',
+              `${what} arrived after createDeployment had resolved; stop reporting once the call settles.`,
+            );
+          }
+        });
       },
       { needs: ['lifecycle.create'] },
     );

@@ -1,3 +1,4 @@
+import { SPECIFICATION_VERSION } from '@berth/core';
 import {
   isSupportedSpecificationVersion,
   listTargets,
@@ -45,9 +46,13 @@ export function moduleChecks(context: SuiteContext): void {
     });
 
     check(context, 'module.spec-version', () => {
-      const moduleVersion = context.module.specificationVersion;
-      const classVersion = (context.client.constructor as { specificationVersion?: unknown }).specificationVersion;
-      const declared = moduleVersion ?? classVersion;
+      const declared = context.module.specificationVersion;
+      if (declared === undefined) {
+        violation(
+          'module.spec-version',
+          `the entry module of target '${context.targetName}' does not export specificationVersion; add \`export const specificationVersion = '${SPECIFICATION_VERSION}'\` (the spec version it is written against).`,
+        );
+      }
       if (!isSupportedSpecificationVersion(declared)) {
         violation(
           'module.spec-version',
@@ -94,7 +99,7 @@ export function moduleChecks(context: SuiteContext): void {
           `targetHelp() must name the target '${context.targetName}' (its URI format); it does not.`,
         );
       }
-      const keys = configKeysOf(context.module.configSchema) ?? [];
+      const keys = configKeysOf(context.module.configSchema, context.module.configJsonSchema) ?? [];
       const missing = keys.filter((key) => !text.includes(key));
       if (missing.length > 0) {
         violation(
@@ -135,10 +140,10 @@ export function moduleChecks(context: SuiteContext): void {
           `configSchema must be a Standard Schema (zod 4, valibot, arktype); it is ${describeValue(schema)}.`,
         );
       }
-      if (configKeysOf(schema) === undefined) {
+      if (configKeysOf(schema, context.module.configJsonSchema) === undefined) {
         violation(
           'config.schema',
-          'configSchema does not describe its keys: it needs ~standard.jsonSchema (zod ≥4.2 has it) or a shape, so help and "did you mean" can list them.',
+          'configSchema does not describe its keys as a JSON Schema object: zod 4 does (~standard.jsonSchema); with another library export configJsonSchema beside it, so help and "did you mean" can list the keys.',
         );
       }
     });
@@ -165,7 +170,7 @@ export function moduleChecks(context: SuiteContext): void {
           }
           return;
         }
-        const keys = configKeysOf(context.module.configSchema) ?? [];
+        const keys = configKeysOf(context.module.configSchema, context.module.configJsonSchema) ?? [];
         await expectBerthError(
           'config.unknown-key',
           `validateConfig(target '${context.targetName}', { ${UNKNOWN_CONFIG_KEY}: 'x' })`,

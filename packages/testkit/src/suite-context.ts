@@ -1,4 +1,4 @@
-import type { BaseDeploymentClient } from '@berth/core';
+import type { BaseDeploymentClient, ProgressEvent } from '@berth/core';
 import type { TargetModule } from '@berth/core/registry';
 import { it, type TestContext } from 'vitest';
 import { type ContractPoint, titleOf } from './contract-points.js';
@@ -24,6 +24,8 @@ export interface SuiteContext {
   module: TargetModuleNamespace;
   /** The module as @berth/core's loader validated it (set by `module.validates`). */
   validated?: TargetModule;
+  /** onProgress events of the lifecycle's createDeployment, and whether the call had settled by then. */
+  readonly progress: { event: ProgressEvent; settled: boolean }[];
   /** What createDeployment answered (set by `lifecycle.create`). */
   created?: Record<string, unknown>;
   /** Points whose check passed, for checks that build on them. */
