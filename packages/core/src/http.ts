@@ -3,7 +3,7 @@
  * importing `@berth/core` does not load it.
  */
 export { type FetchWithRetryOptions, fetchWithRetry, parseRetryAfter } from './http/fetch-with-retry.js';
-export { HttpError, type HttpErrorOptions } from './http/http-error.js';
+export { HttpError, type HttpErrorOptions, type MlflowErrorBody, parseMlflowErrorBody } from './http/http-error.js';
 export {
   DEFAULT_RETRY_CODES,
   type RetrySettings,

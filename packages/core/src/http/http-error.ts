@@ -34,18 +34,37 @@ export class HttpError extends BerthError {
   }
 }
 
+/** An MLflow error body (`{"error_code": "…", "message": "…"}`), as a REST API or a scoring server sends it. */
+export interface MlflowErrorBody {
+  errorCode: string;
+  /** Absent when the body carries only a code. */
+  message: string | undefined;
+}
+
+/**
+ * Reads MLflow's error JSON from a response body; undefined when the body is not one (an HTML
+ * page, plain text, other JSON). The one parser of these bodies: `HttpError`'s code comes from it.
+ */
+export function parseMlflowErrorBody(body: string): MlflowErrorBody | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { error_code: code, message } = parsed as { error_code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || !/^[A-Z_]+$/.test(code)) return undefined;
+  return { errorCode: code, message: typeof message === 'string' ? message : undefined };
+}
+
 /** Error code for a status: the server's MLflow error JSON `error_code` when it sent one. */
 export function errorCodeForResponse(statusCode: number, body: string): string {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === 'object' && parsed !== null) {
-      const code = (parsed as { error_code?: unknown }).error_code;
-      if (typeof code === 'string' && /^[A-Z_]+$/.test(code)) return code;
-    }
-  } catch {
-    // Not JSON: fall back to the status.
-  }
-  return STATUS_CODES[statusCode] ?? (statusCode >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST');
+  return (
+    parseMlflowErrorBody(body)?.errorCode ??
+    STATUS_CODES[statusCode] ??
+    (statusCode >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST')
+  );
 }
 
 const STATUS_CODES: Record<number, string> = {
