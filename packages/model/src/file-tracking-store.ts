@@ -1,12 +1,24 @@
 /**
- * MLflow's local file store (`./mlruns`, or `MLFLOW_TRACKING_URI=file:/…` / a plain path): the
- * default when no tracking server is configured. Reads run and registry `meta.yaml` files directly.
+ * MLflow's local file store (`./mlruns`, `MLFLOW_TRACKING_URI=file:/…` or a plain path): reads the
+ * `meta.yaml` files of runs (`<experiment>/<run>/`), logged models (`<experiment>/models/<id>/`,
+ * MLflow 3) and the registry (`models/<name>/version-<n>/`, `models/<name>/aliases/<alias>`).
+ * Messages are the file store's own (`Run '…' not found`).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BerthError } from '@berth/core';
 import { parse as parseYaml } from 'yaml';
-import type { ModelVersion, Tracking } from './tracking-client.js';
+import type {
+  LoggedModelFilter,
+  LoggedModelInfo,
+  ModelVersionInfo,
+  RegisteredModelInfo,
+  RunInfo,
+  TrackingStore,
+} from './tracking-store.js';
+
+const TRASH = '.trash';
+const REGISTRY = 'models';
 
 async function readYaml(file: string): Promise<Record<string, unknown> | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
@@ -15,99 +27,158 @@ async function readYaml(file: string): Promise<Record<string, unknown> | undefin
   return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
 }
 
-export class FileTrackingStore implements Tracking {
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+}
+
+function notFound(message: string): BerthError {
+  return new BerthError(message, { code: 'RESOURCE_DOES_NOT_EXIST' });
+}
+
+export class FileTrackingStore implements TrackingStore {
+  readonly server = undefined;
+
   constructor(readonly root: string) {}
 
-  get baseUri(): string {
+  get uri(): string {
     return `file://${this.root}`;
   }
 
-  async runArtifactUri(runId: string): Promise<string> {
-    const experiments = await readdir(this.root, { withFileTypes: true }).catch(() => []);
-    for (const experiment of experiments) {
-      if (!experiment.isDirectory() || experiment.name === 'models' || experiment.name.startsWith('.')) continue;
-      const runDir = path.join(this.root, experiment.name, runId);
-      const meta = await readYaml(path.join(runDir, 'meta.yaml'));
-      if (meta === undefined) continue;
-      if (typeof meta.artifact_uri === 'string' && meta.artifact_uri !== '') return meta.artifact_uri;
-      return path.join(runDir, 'artifacts');
+  /** Experiment folders, active and deleted (runs of deleted experiments still resolve, as in MLflow). */
+  private async experimentFolders(): Promise<string[]> {
+    const folders: string[] = [];
+    for (const base of [this.root, path.join(this.root, TRASH)]) {
+      const entries = await readdir(base, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        if (!entry.isDirectory() || entry.name.startsWith('.') || (base === this.root && entry.name === REGISTRY))
+          continue;
+        folders.push(path.join(base, entry.name));
+      }
     }
-    throw new BerthError(`Run '${runId}' not found`, { code: 'RESOURCE_DOES_NOT_EXIST' });
+    return folders;
   }
 
-  private async versions(name: string): Promise<Array<ModelVersion & { storage_location?: string }>> {
-    const modelDir = path.join(this.root, 'models', name);
-    const entries = await readdir(modelDir).catch(() => undefined);
-    if (entries === undefined) {
-      throw new BerthError(`Registered Model with name=${name} not found`, { code: 'RESOURCE_DOES_NOT_EXIST' });
-    }
-    const versions: Array<ModelVersion & { storage_location?: string }> = [];
-    for (const entry of entries.filter((candidate) => /^version-\d+$/.test(candidate))) {
-      const meta = await readYaml(path.join(modelDir, entry, 'meta.yaml'));
+  async getRun(runId: string): Promise<RunInfo> {
+    for (const experiment of await this.experimentFolders()) {
+      const runDir = path.join(experiment, runId);
+      const meta = await readYaml(path.join(runDir, 'meta.yaml'));
       if (meta === undefined) continue;
+      return {
+        runId,
+        experimentId: text(meta.experiment_id) ?? path.basename(experiment),
+        artifactUri: text(meta.artifact_uri) ?? path.join(runDir, 'artifacts'),
+      };
+    }
+    throw notFound(`Run '${runId}' not found`);
+  }
+
+  private async loggedModelsIn(experiment: string): Promise<LoggedModelInfo[]> {
+    const modelsDir = path.join(experiment, REGISTRY);
+    const entries = await readdir(modelsDir, { withFileTypes: true }).catch(() => []);
+    const models: LoggedModelInfo[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const meta = await readYaml(path.join(modelsDir, entry.name, 'meta.yaml'));
+      if (meta === undefined || meta.lifecycle_stage === 'deleted') continue;
+      models.push({
+        modelId: text(meta.model_id) ?? entry.name,
+        experimentId: text(meta.experiment_id) ?? path.basename(experiment),
+        name: text(meta.name) ?? '',
+        artifactUri: text(meta.artifact_location) ?? path.join(modelsDir, entry.name, 'artifacts'),
+        sourceRunId: text(meta.source_run_id),
+      });
+    }
+    return models;
+  }
+
+  async searchLoggedModels(experimentId: string, filter: LoggedModelFilter): Promise<LoggedModelInfo[]> {
+    const experiment = (await this.experimentFolders()).find((folder) => path.basename(folder) === experimentId);
+    if (experiment === undefined) return [];
+    return (await this.loggedModelsIn(experiment)).filter(
+      (model) =>
+        (filter.name === undefined || model.name === filter.name) &&
+        (filter.sourceRunId === undefined || model.sourceRunId === filter.sourceRunId),
+    );
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModelInfo> {
+    for (const experiment of await this.experimentFolders()) {
+      const found = (await this.loggedModelsIn(experiment)).find((model) => model.modelId === modelId);
+      if (found) return found;
+    }
+    throw notFound(`Model '${modelId}' not found`);
+  }
+
+  private modelDir(name: string): string {
+    return path.join(this.root, REGISTRY, name);
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModelInfo> {
+    const entries = await readdir(this.modelDir(name)).catch(() => undefined);
+    if (entries === undefined) throw notFound(`Registered Model with name=${name} not found`);
+    const aliasDir = path.join(this.modelDir(name), 'aliases');
+    const aliases: RegisteredModelInfo['aliases'] = [];
+    for (const alias of (await readdir(aliasDir).catch(() => [])).sort()) {
+      const version = (await readFile(path.join(aliasDir, alias), 'utf8').catch(() => '')).trim();
+      if (version !== '') aliases.push({ alias, version });
+    }
+    return { name, aliases };
+  }
+
+  private async versions(name: string): Promise<Array<ModelVersionInfo & { storageLocation?: string }>> {
+    await this.getRegisteredModel(name);
+    const entries = await readdir(this.modelDir(name)).catch(() => []);
+    const versions: Array<ModelVersionInfo & { storageLocation?: string }> = [];
+    for (const entry of entries.filter((candidate) => /^version-\d+$/.test(candidate))) {
+      const meta = await readYaml(path.join(this.modelDir(name), entry, 'meta.yaml'));
+      if (meta === undefined || meta.current_stage === 'Deleted_Internal') continue;
+      const storageLocation = text(meta.storage_location);
       versions.push({
         name,
-        version: String(meta.version ?? entry.slice('version-'.length)),
-        current_stage: String(meta.current_stage ?? 'None'),
-        ...(typeof meta.source === 'string' ? { source: meta.source } : {}),
-        ...(typeof meta.storage_location === 'string' ? { storage_location: meta.storage_location } : {}),
+        version: text(meta.version) ?? entry.slice('version-'.length),
+        currentStage: text(meta.current_stage) ?? 'None',
+        source: text(meta.source),
+        runId: text(meta.run_id),
+        ...(storageLocation === undefined ? {} : { storageLocation }),
       });
     }
     return versions;
   }
 
-  async latestVersion(name: string, stage?: string): Promise<ModelVersion> {
-    const matching = (await this.versions(name)).filter(
-      (version) => stage === undefined || version.current_stage?.toLowerCase() === stage.toLowerCase(),
-    );
-    if (matching.length === 0) {
-      throw new BerthError(
-        `No versions of model with name '${name}'${stage === undefined ? '' : ` and stage '${stage}'`} found`,
-        {
-          code: 'RESOURCE_DOES_NOT_EXIST',
-        },
-      );
-    }
-    return matching.reduce((best, candidate) => (Number(candidate.version) > Number(best.version) ? candidate : best));
-  }
-
-  async modelVersion(name: string, version: string): Promise<ModelVersion> {
+  async getModelVersion(name: string, version: string): Promise<ModelVersionInfo> {
     const found = (await this.versions(name)).find((candidate) => candidate.version === version);
-    if (!found) {
-      throw new BerthError(`Model Version (name=${name}, version=${version}) not found`, {
-        code: 'RESOURCE_DOES_NOT_EXIST',
-      });
-    }
+    if (!found) throw notFound(`Model Version (name=${name}, version=${version}) not found`);
     return found;
   }
 
-  async versionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    const modelDir = path.join(this.root, 'models', name);
-    const fromFile = await readFile(path.join(modelDir, 'aliases', alias), 'utf8').catch(() => undefined);
-    const meta = await readYaml(path.join(modelDir, 'meta.yaml'));
-    const listed = Array.isArray(meta?.aliases)
-      ? (meta.aliases as Array<{ alias?: unknown; version?: unknown }>).find((entry) => entry.alias === alias)?.version
-      : undefined;
-    const version = fromFile?.trim() ?? (listed === undefined ? undefined : String(listed));
-    if (version === undefined)
-      throw new BerthError(`Registered model alias ${alias} not found.`, { code: 'RESOURCE_DOES_NOT_EXIST' });
-    return this.modelVersion(name, version);
+  async getLatestVersions(name: string, stage?: string): Promise<ModelVersionInfo[]> {
+    const latest = new Map<string, ModelVersionInfo>();
+    for (const version of await this.versions(name)) {
+      const key = version.currentStage.toLowerCase();
+      const best = latest.get(key);
+      if (best === undefined || Number(version.version) > Number(best.version)) latest.set(key, version);
+    }
+    return [...latest.values()].filter(
+      (version) => stage === undefined || version.currentStage.toLowerCase() === stage.toLowerCase(),
+    );
   }
 
-  async downloadUri(name: string, version: string): Promise<string> {
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersionInfo> {
+    const model = await this.getRegisteredModel(name);
+    const found = model.aliases.find((candidate) => candidate.alias === alias);
+    if (found === undefined) throw notFound(`Registered model alias ${alias} not found.`);
+    return this.getModelVersion(name, found.version);
+  }
+
+  async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
     const found = (await this.versions(name)).find((candidate) => candidate.version === version);
-    const uri = found?.storage_location ?? found?.source;
-    if (!uri)
-      throw new BerthError(`No download URI for model ${name} version ${version}`, { code: 'RESOURCE_DOES_NOT_EXIST' });
+    if (!found) throw notFound(`Model Version (name=${name}, version=${version}) not found`);
+    const uri = found.storageLocation ?? found.source;
+    if (!uri) throw notFound(`Model Version (name=${name}, version=${version}) has no source.`);
     return uri;
   }
 
-  async loggedModelArtifactUri(modelId: string): Promise<string> {
-    const experiments = await readdir(this.root, { withFileTypes: true }).catch(() => []);
-    for (const experiment of experiments) {
-      const modelDir = path.join(this.root, experiment.name, 'models', modelId);
-      if (await stat(modelDir).catch(() => undefined)) return path.join(modelDir, 'artifacts');
-    }
-    throw new BerthError(`Logged model '${modelId}' not found`, { code: 'RESOURCE_DOES_NOT_EXIST' });
+  async close(): Promise<void> {
+    // Nothing held open.
   }
 }

@@ -1,4 +1,5 @@
 export { concatInputs, inputRowCount, splitOutput } from './batching.js';
+export { defaultModelCacheDir } from './download-cache.js';
 export type { JsModel, JsModelModule } from './js-flavor.js';
 export { type LoadedModel, type LoadModelOptions, loadModel, selectFlavor } from './load-model.js';
 export { loadMLmodel, type MLmodel, parseMLmodel, type SavedInputExampleInfo } from './mlmodel.js';
@@ -21,7 +22,7 @@ export {
   type Schema,
   type TensorSpec,
 } from './model-signature.js';
-export { defaultModelCacheDir, type ResolveModelUriOptions, resolveModelUri } from './model-uri.js';
+export { type ResolveModelUriOptions, resolveModelUri } from './model-uri.js';
 export { validateOnnxSessionOptions } from './onnx-session-options.js';
 export { predictionsToJSON } from './predictions-json.js';
 export { type InputExample, type SaveModelOptions, saveModel } from './save-model.js';

@@ -1,250 +1,210 @@
 /**
- * The slice of MLflow's tracking/registry REST API that model URIs need, over `fetch`.
- * `MLFLOW_TRACKING_URI` (http/https), `MLFLOW_TRACKING_TOKEN` (bearer) or
- * `MLFLOW_TRACKING_USERNAME`/`MLFLOW_TRACKING_PASSWORD` (basic). MLflow's error JSON keeps its code.
+ * The slice of MLflow's tracking and registry REST API (`/api/2.0/mlflow/…`) that model URIs need:
+ * a `TrackingStore` over an http(s) tracking server. Answers are checked with zod; MLflow's own
+ * error answers keep their code and message (see `mlflow-http.ts`).
  */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BerthError } from '@berth/core';
+import { z } from 'zod';
+import { type MlflowEndpoint, mlflowApiRequest, redact } from './mlflow-http.js';
+import type {
+  LoggedModelFilter,
+  LoggedModelInfo,
+  ModelVersionInfo,
+  RegisteredModelInfo,
+  RunInfo,
+  TrackingStore,
+} from './tracking-store.js';
 
-export interface ModelVersion {
-  name: string;
-  version: string;
-  source?: string;
-  run_id?: string;
-  current_stage?: string;
-}
+const modelVersionJson = z.object({
+  name: z.string(),
+  version: z.union([z.string(), z.number()]).transform(String),
+  current_stage: z.string().optional(),
+  source: z.string().optional(),
+  run_id: z.string().optional(),
+});
 
-export interface ArtifactFile {
-  path: string;
-  is_dir: boolean;
-  file_size?: number | string;
-}
+const loggedModelJson = z.object({
+  info: z.object({
+    model_id: z.string(),
+    experiment_id: z.string(),
+    name: z.string(),
+    artifact_uri: z.string(),
+    source_run_id: z.string().optional(),
+  }),
+});
 
-const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+const answers = {
+  run: z.object({
+    run: z.object({ info: z.object({ run_id: z.string(), experiment_id: z.string(), artifact_uri: z.string() }) }),
+  }),
+  loggedModel: z.object({ model: loggedModelJson }),
+  loggedModels: z.object({ models: z.array(loggedModelJson).optional(), next_page_token: z.string().optional() }),
+  registeredModel: z.object({
+    registered_model: z.object({
+      name: z.string(),
+      aliases: z
+        .array(z.object({ alias: z.string(), version: z.union([z.string(), z.number()]).transform(String) }))
+        .optional(),
+    }),
+  }),
+  modelVersion: z.object({ model_version: modelVersionJson }),
+  modelVersions: z.object({ model_versions: z.array(modelVersionJson).optional() }),
+  downloadUri: z.object({ artifact_uri: z.string() }),
+};
 
-export function trackingAuthHeaders(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  if (env.MLFLOW_TRACKING_TOKEN) return { authorization: `Bearer ${env.MLFLOW_TRACKING_TOKEN}` };
-  if (env.MLFLOW_TRACKING_USERNAME && env.MLFLOW_TRACKING_PASSWORD) {
-    const credentials = Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD}`).toString(
-      'base64',
-    );
-    return { authorization: `Basic ${credentials}` };
+/** Bounds the logged-model search: 100 pages of 100 is more models of one name than a run makes. */
+const MAX_SEARCH_PAGES = 100;
+
+export class TrackingClient implements TrackingStore {
+  readonly uri: string;
+  readonly server: string;
+  private readonly endpoint: MlflowEndpoint;
+
+  /** `baseUri`: the server's address (`MLFLOW_TRACKING_URI`), with or without a trailing slash. */
+  constructor(baseUri: string, source = 'MLFLOW_TRACKING_URI') {
+    this.server = baseUri.replace(/\/+$/, '');
+    this.uri = redact(this.server).replace(/\/+$/, '');
+    this.endpoint = { server: this.server, source };
   }
-  return {};
-}
 
-export function trackingUri(env: NodeJS.ProcessEnv = process.env): string {
-  const uri = env.MLFLOW_TRACKING_URI;
-  if (!uri || !/^https?:\/\//i.test(uri)) {
-    throw BerthError.invalidParameterValue(
-      uri
-        ? `MLFLOW_TRACKING_URI "${uri}" is not an http(s) tracking server; runs:/ and models:/ URIs are resolved through the tracking server's REST API.`
-        : 'MLFLOW_TRACKING_URI is not set; runs:/ and models:/ URIs are resolved through an MLflow tracking server.',
-      { suggestions: ['Set MLFLOW_TRACKING_URI, e.g. MLFLOW_TRACKING_URI=http://127.0.0.1:5000'] },
-    );
+  private async call<S extends z.ZodType>(
+    route: string,
+    schema: S,
+    request: { query?: Record<string, string>; body?: unknown },
+  ): Promise<z.output<S>> {
+    const query = request.query ? `?${new URLSearchParams(request.query)}` : '';
+    const url = `${this.server}/api/2.0/mlflow/${route}${query}`;
+    const init: RequestInit =
+      request.body === undefined
+        ? {}
+        : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) };
+    const json = await mlflowApiRequest<unknown>(url, init, this.endpoint);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new BerthError(
+        `The MLflow tracking server at ${this.uri} answered ${request.body === undefined ? 'GET' : 'POST'} /api/2.0/mlflow/${route} with an unexpected body: ${z.prettifyError(parsed.error)}`,
+        { code: 'INTERNAL_ERROR' },
+      );
+    }
+    return parsed.data;
   }
-  return uri.replace(/\/+$/, '');
-}
 
-/**
- * GET/POST with a few retries on 429/5xx and network errors; MLflow error JSON → BerthError.
- * `timeoutMs` covers reading the body too, so file downloads pass a long one.
- */
-export async function fetchTracking(
-  url: string,
-  init: RequestInit = {},
-  timeoutMs = 120_000,
-  attempts = 3,
-): Promise<Response> {
-  let lastError: unknown;
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-    try {
-      const { plainUrl, userInfoAuth } = splitUserInfo(url);
-      const response = await fetch(plainUrl, {
-        ...init,
-        headers: { ...trackingAuthHeaders(), ...userInfoAuth, ...(init.headers as Record<string, string> | undefined) },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      if (response.ok) return response;
-      if (RETRYABLE.has(response.status) && attempt < attempts - 1) {
-        lastError = new Error(`HTTP ${response.status}`);
-        continue;
+  async getRun(runId: string): Promise<RunInfo> {
+    const { run } = await this.call('runs/get', answers.run, { query: { run_id: runId } });
+    return { runId: run.info.run_id, experimentId: run.info.experiment_id, artifactUri: run.info.artifact_uri };
+  }
+
+  async searchLoggedModels(experimentId: string, filter: LoggedModelFilter): Promise<LoggedModelInfo[]> {
+    const clauses = [
+      ...(filter.name === undefined ? [] : [`name = ${quoteFilterValue(filter.name)}`]),
+      ...(filter.sourceRunId === undefined ? [] : [`source_run_id = ${quoteFilterValue(filter.sourceRunId)}`]),
+    ];
+    const found: LoggedModelInfo[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_SEARCH_PAGES; page++) {
+      let answer: z.output<typeof answers.loggedModels>;
+      try {
+        answer = await this.call('logged-models/search', answers.loggedModels, {
+          body: {
+            experiment_ids: [experimentId],
+            ...(clauses.length > 0 ? { filter: clauses.join(' AND ') } : {}),
+            max_results: 100,
+            ...(pageToken ? { page_token: pageToken } : {}),
+          },
+        });
+      } catch (error) {
+        // An MLflow 2 server has no logged models: the route is missing (Flask's HTML 404).
+        if (isMissingRoute(error)) return [];
+        throw error;
       }
-      throw await responseError(url, response);
+      found.push(...(answer.models ?? []).map(toLoggedModel));
+      pageToken = answer.next_page_token;
+      if (!pageToken) break;
+    }
+    return found;
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModelInfo> {
+    try {
+      const { model } = await this.call(`logged-models/${encodeURIComponent(modelId)}`, answers.loggedModel, {});
+      return toLoggedModel(model);
     } catch (error) {
-      if (BerthError.isInstance(error)) throw error;
-      lastError = error;
+      if (isMissingRoute(error)) {
+        throw new BerthError(
+          `The MLflow tracking server at ${this.uri} has no logged models (models:/${modelId} needs MLflow 3 or later).`,
+          { code: 'RESOURCE_DOES_NOT_EXIST', cause: error },
+        );
+      }
+      throw error;
     }
   }
-  throw new BerthError(`Request to ${redact(url)} failed: ${(lastError as Error)?.message ?? lastError}`, {
-    code: 'TEMPORARILY_UNAVAILABLE',
-    cause: lastError,
-  });
+
+  async getRegisteredModel(name: string): Promise<RegisteredModelInfo> {
+    const { registered_model: model } = await this.call('registered-models/get', answers.registeredModel, {
+      query: { name },
+    });
+    return { name: model.name, aliases: model.aliases ?? [] };
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersionInfo> {
+    const { model_version } = await this.call('model-versions/get', answers.modelVersion, {
+      query: { name, version },
+    });
+    return toModelVersion(model_version);
+  }
+
+  async getLatestVersions(name: string, stage?: string): Promise<ModelVersionInfo[]> {
+    const { model_versions } = await this.call('registered-models/get-latest-versions', answers.modelVersions, {
+      body: { name, ...(stage === undefined ? {} : { stages: [stage] }) },
+    });
+    return (model_versions ?? []).map(toModelVersion);
+  }
+
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersionInfo> {
+    const { model_version } = await this.call('registered-models/alias', answers.modelVersion, {
+      query: { name, alias },
+    });
+    return toModelVersion(model_version);
+  }
+
+  async getModelVersionDownloadUri(name: string, version: string): Promise<string> {
+    const { artifact_uri } = await this.call('model-versions/get-download-uri', answers.downloadUri, {
+      query: { name, version },
+    });
+    return artifact_uri;
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open: each request is its own fetch.
+  }
 }
 
-/** fetch refuses `https://user:pass@host/…`; send those credentials as basic auth instead. */
-function splitUserInfo(url: string): { plainUrl: string; userInfoAuth: Record<string, string> } {
-  const parsed = new URL(url);
-  if (parsed.username === '' && parsed.password === '') return { plainUrl: url, userInfoAuth: {} };
-  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
-  parsed.username = '';
-  parsed.password = '';
+function toLoggedModel(model: z.output<typeof loggedModelJson>): LoggedModelInfo {
+  const { info } = model;
   return {
-    plainUrl: parsed.toString(),
-    userInfoAuth: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` },
+    modelId: info.model_id,
+    experimentId: info.experiment_id,
+    name: info.name,
+    artifactUri: info.artifact_uri,
+    sourceRunId: info.source_run_id,
   };
 }
 
-/** The URL without user:password, for messages and logs. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+function toModelVersion(version: z.output<typeof modelVersionJson>): ModelVersionInfo {
+  return {
+    name: version.name,
+    version: version.version,
+    currentStage: version.current_stage ?? 'None',
+    source: version.source,
+    runId: version.run_id,
+  };
 }
 
-async function responseError(url: string, response: Response): Promise<BerthError> {
-  const text = await response.text().catch(() => '');
-  let code: string | undefined;
-  let message: string | undefined;
-  try {
-    const body = JSON.parse(text) as { error_code?: unknown; message?: unknown };
-    if (typeof body.error_code === 'string') code = body.error_code;
-    if (typeof body.message === 'string') message = body.message;
-  } catch {
-    // not MLflow's error JSON
-  }
-  const fallback =
-    response.status === 404
-      ? 'RESOURCE_DOES_NOT_EXIST'
-      : response.status === 401
-        ? 'UNAUTHENTICATED'
-        : response.status === 403
-          ? 'PERMISSION_DENIED'
-          : response.status >= 500
-            ? 'TEMPORARILY_UNAVAILABLE'
-            : 'INVALID_PARAMETER_VALUE';
-  return new BerthError(
-    message ?? `${response.status} ${response.statusText} from ${redact(url)}${text ? `: ${text.slice(0, 300)}` : ''}`,
-    {
-      code: code ?? fallback,
-      details: { status: response.status },
-    },
-  );
+/** MLflow's search grammar takes 'single' or "double" quoted strings. */
+function quoteFilterValue(value: string): string {
+  return value.includes("'") ? `"${value}"` : `'${value}'`;
 }
 
-/** What model URIs need from a tracking store (REST server or local file store). */
-export interface Tracking {
-  readonly baseUri: string;
-  runArtifactUri(runId: string): Promise<string>;
-  latestVersion(name: string, stage?: string): Promise<ModelVersion>;
-  modelVersion(name: string, version: string): Promise<ModelVersion>;
-  versionByAlias(name: string, alias: string): Promise<ModelVersion>;
-  downloadUri(name: string, version: string): Promise<string>;
-  loggedModelArtifactUri(modelId: string): Promise<string>;
-}
-
-/**
- * The tracking store for runs:/ and models:/ URIs: the REST API for an http(s) MLFLOW_TRACKING_URI;
- * MLflow's file store for `file:`/path URIs, or `./mlruns` when the variable is unset (MLflow's default).
- */
-export async function trackingStore(env: NodeJS.ProcessEnv = process.env): Promise<Tracking> {
-  const uri = env.MLFLOW_TRACKING_URI;
-  if (uri && /^https?:\/\//i.test(uri)) return new TrackingClient(trackingUri(env));
-  const root = fileStoreRoot(uri);
-  if (await stat(root).catch(() => undefined)) {
-    const { FileTrackingStore } = await import('./file-tracking-store.js');
-    return new FileTrackingStore(root);
-  }
-  return new TrackingClient(trackingUri(env));
-}
-
-function fileStoreRoot(uri: string | undefined): string {
-  if (!uri) return path.resolve('mlruns');
-  if (uri.startsWith('file://')) return fileURLToPath(uri);
-  if (uri.startsWith('file:')) return path.resolve(uri.slice('file:'.length));
-  return path.resolve(uri);
-}
-
-export class TrackingClient implements Tracking {
-  constructor(readonly baseUri: string = trackingUri()) {}
-
-  private async getJson<T>(route: string, query: Record<string, string>): Promise<T> {
-    const url = `${this.baseUri}/api/2.0/mlflow/${route}?${new URLSearchParams(query)}`;
-    return (await (await fetchTracking(url)).json()) as T;
-  }
-
-  private async postJson<T>(route: string, body: unknown): Promise<T> {
-    const url = `${this.baseUri}/api/2.0/mlflow/${route}`;
-    const response = await fetchTracking(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return (await response.json()) as T;
-  }
-
-  async runArtifactUri(runId: string): Promise<string> {
-    const body = await this.getJson<{ run?: { info?: { artifact_uri?: string } } }>('runs/get', { run_id: runId });
-    const uri = body.run?.info?.artifact_uri;
-    if (!uri) throw new BerthError(`Run '${runId}' has no artifact location.`, { code: 'RESOURCE_DOES_NOT_EXIST' });
-    return uri;
-  }
-
-  async latestVersion(name: string, stage?: string): Promise<ModelVersion> {
-    const body = await this.postJson<{ model_versions?: ModelVersion[] }>('registered-models/get-latest-versions', {
-      name,
-      ...(stage === undefined ? {} : { stages: [stage] }),
-    });
-    const versions = body.model_versions ?? [];
-    if (versions.length === 0) {
-      throw new BerthError(
-        `No versions of model with name '${name}'${stage === undefined ? '' : ` and stage '${stage}'`} found`,
-        {
-          code: 'RESOURCE_DOES_NOT_EXIST',
-        },
-      );
-    }
-    return versions.reduce((best, candidate) => (Number(candidate.version) > Number(best.version) ? candidate : best));
-  }
-
-  async modelVersion(name: string, version: string): Promise<ModelVersion> {
-    const body = await this.getJson<{ model_version?: ModelVersion }>('model-versions/get', { name, version });
-    if (!body.model_version)
-      throw new BerthError(`Model version ${name}/${version} not found`, { code: 'RESOURCE_DOES_NOT_EXIST' });
-    return body.model_version;
-  }
-
-  async versionByAlias(name: string, alias: string): Promise<ModelVersion> {
-    const body = await this.getJson<{ model_version?: ModelVersion }>('registered-models/alias', { name, alias });
-    if (!body.model_version) {
-      throw new BerthError(`Registered model alias ${alias} not found.`, { code: 'RESOURCE_DOES_NOT_EXIST' });
-    }
-    return body.model_version;
-  }
-
-  async downloadUri(name: string, version: string): Promise<string> {
-    const body = await this.getJson<{ artifact_uri?: string }>('model-versions/get-download-uri', { name, version });
-    if (!body.artifact_uri)
-      throw new BerthError(`No download URI for model ${name} version ${version}`, { code: 'RESOURCE_DOES_NOT_EXIST' });
-    return body.artifact_uri;
-  }
-
-  async loggedModelArtifactUri(modelId: string): Promise<string> {
-    const body = await this.getJson<{ model?: { info?: { artifact_uri?: string } } }>(
-      `logged-models/${encodeURIComponent(modelId)}`,
-      {},
-    );
-    const uri = body.model?.info?.artifact_uri;
-    if (!uri)
-      throw new BerthError(`Logged model '${modelId}' has no artifact location.`, { code: 'RESOURCE_DOES_NOT_EXIST' });
-    return uri;
-  }
+function isMissingRoute(error: unknown): boolean {
+  return BerthError.isInstance(error) && error.details?.notMlflowServer === true && error.details.status === 404;
 }
