@@ -1,6 +1,9 @@
 /**
- * A tiny MLflow-REST-compatible tracking server on 127.0.0.1 for model-URI tests: runs, the model
- * registry (versions, stages, aliases, download URIs) and the mlflow-artifacts proxy over a folder.
+ * A tiny tracking server on 127.0.0.1 speaking MLflow 2's REST shapes (as the reference describes
+ * them): runs whose artifacts hold the model, the model registry (versions, stages, aliases,
+ * download URIs) and the mlflow-artifacts proxy over a folder. MLflow 2 has no logged-model routes:
+ * like any route it lacks, they get Flask's HTML 404. MLflow 3 answers are replayed from a real
+ * server's recording instead (`mlflow-replay-server.ts`).
  */
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -38,6 +41,14 @@ function notFound(response: http.ServerResponse, message: string): void {
   send(response, 404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message });
 }
 
+/** What Flask answers for a route it does not have. */
+function unknownRoute(response: http.ServerResponse): void {
+  response.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+  response.end(
+    '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n',
+  );
+}
+
 function versionJson(name: string, version: FixtureVersion) {
   return { name, version: version.version, current_stage: version.stage, source: version.source, status: 'READY' };
 }
@@ -65,8 +76,12 @@ export async function startMlflowFixture(options: FixtureOptions): Promise<Fixtu
     switch (route) {
       case '/api/2.0/mlflow/runs/get': {
         const artifactUri = options.runs[query.run_id ?? ''];
-        if (!artifactUri) return notFound(response, `Run '${query.run_id}' not found`);
-        return send(response, 200, { run: { info: { run_id: query.run_id, artifact_uri: artifactUri } } });
+        if (!artifactUri) return notFound(response, `Run with id=${query.run_id} not found`);
+        return send(response, 200, {
+          run: {
+            info: { run_id: query.run_id, run_uuid: query.run_id, experiment_id: '0', artifact_uri: artifactUri },
+          },
+        });
       }
       case '/api/2.0/mlflow/registered-models/get-latest-versions': {
         if (!model) return notFound(response, `Registered Model with name=${body.name} not found`);
@@ -90,10 +105,21 @@ export async function startMlflowFixture(options: FixtureOptions): Promise<Fixtu
         if (route.endsWith('get-download-uri')) return send(response, 200, { artifact_uri: version.downloadUri });
         return send(response, 200, { model_version: versionJson(query.name ?? '', version) });
       }
+      case '/api/2.0/mlflow/registered-models/get': {
+        if (!model) return notFound(response, `Registered Model with name=${query.name} not found`);
+        const aliases = Object.entries(model.aliases).map(([alias, version]) => ({ alias, version }));
+        return send(response, 200, { registered_model: { name: query.name, aliases } });
+      }
       case '/api/2.0/mlflow/registered-models/alias': {
         const target = model?.aliases[query.alias ?? ''];
         const version = model?.versions.find((candidate) => candidate.version === target);
-        if (!version) return notFound(response, `Registered model alias ${query.alias} not found.`);
+        // MLflow answers a missing alias (of a model or not) with INVALID_PARAMETER_VALUE.
+        if (!version) {
+          return send(response, 400, {
+            error_code: 'INVALID_PARAMETER_VALUE',
+            message: `Registered model alias ${query.alias} not found.`,
+          });
+        }
         return send(response, 200, { model_version: versionJson(query.name ?? '', version) });
       }
       case '/api/2.0/mlflow-artifacts/artifacts': {
@@ -119,7 +145,7 @@ export async function startMlflowFixture(options: FixtureOptions): Promise<Fixtu
       createReadStream(file).pipe(response);
       return;
     }
-    notFound(response, `No route ${route}`);
+    unknownRoute(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -85,7 +85,7 @@ describe('URI grammar and local paths', () => {
   });
 });
 
-describe('runs:/ and models:/ through an MLflow tracking server', () => {
+describe("runs:/ and models:/ through a tracking server speaking MLflow 2's shapes", () => {
   let server: FixtureServer;
   let artifactRoot: string;
 
@@ -158,7 +158,22 @@ describe('runs:/ and models:/ through an MLflow tracking server', () => {
     useServer();
     const error = await rejection(resolveModelUri('runs:/nope/model', { cacheDir: await tempDir() }));
     expect(error.code).toBe('RESOURCE_DOES_NOT_EXIST');
-    expect(error.message).toBe("Run 'nope' not found");
+    expect(error.message).toBe('Run with id=nope not found');
+  });
+
+  it('MLflow 2 has no logged models: a run path without a model, and models:/m-<id>, say what is missing', async () => {
+    useServer();
+    const cacheDir = await tempDir();
+    const path = await rejection(resolveModelUri('runs:/run1/other', { cacheDir }));
+    expect(path.code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(path.message).toBe(
+      'Could not find an "MLmodel" configuration file at "runs:/run1/other": the run\'s artifacts have none at mlflow-artifacts:/0/run1/artifacts/other, and run run1 logged no model named \'other\'.',
+    );
+    const logged = await rejection(resolveModelUri('models:/m-0123abcd', { cacheDir }));
+    expect(logged.code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(logged.message).toBe(
+      `The MLflow tracking server at ${server.url} has no logged models (models:/m-0123abcd needs MLflow 3 or later).`,
+    );
   });
 
   it('versions, latest, stages (case-insensitive) and aliases resolve to the right version', async () => {
@@ -185,10 +200,17 @@ describe('runs:/ and models:/ through an MLflow tracking server', () => {
     const cacheDir = await tempDir();
     const stage = await rejection(resolveModelUri('models:/iris/Staging', { cacheDir }));
     expect(stage.message).toBe("No versions of model with name 'iris' and stage 'Staging' found");
-    expect((await rejection(resolveModelUri('models:/iris/7', { cacheDir }))).code).toBe('RESOURCE_DOES_NOT_EXIST');
-    expect((await rejection(resolveModelUri('models:/iris@nobody', { cacheDir }))).code).toBe(
-      'RESOURCE_DOES_NOT_EXIST',
+    expect((await rejection(resolveModelUri('models:/iris/7', { cacheDir }))).message).toBe(
+      'Model Version (name=iris, version=7) not found',
     );
+    expect((await rejection(resolveModelUri('models:/nope/7', { cacheDir }))).message).toBe(
+      'Registered Model with name=nope not found',
+    );
+    // MLflow answers a missing alias with INVALID_PARAMETER_VALUE (exit 3); Berth says what is missing (exit 4).
+    const alias = await rejection(resolveModelUri('models:/iris@nobody', { cacheDir }));
+    expect(alias.code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(alias.exitCode).toBe(4);
+    expect(alias.suggestions).toEqual(["Registered model 'iris' has the aliases: champion (version 1)."]);
   });
 
   it('mlflow-artifacts:/ URIs go through the tracking server; concurrent downloads of one URI agree', async () => {
