@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BerthError } from '@berth/core';
+import { BerthError, type OperationOptions } from '@berth/core';
 import type { InspectedModel } from './model-inspection.js';
 import type { StateStore } from './state/state-store.js';
 
@@ -21,10 +21,10 @@ export const UPDATE_LEASE_MS = 10 * 60_000;
 /** Something worth telling the user that is not an error (a remote bind, traffic that moved). */
 export type Notify = (message: string) => void;
 
-/** The `onProgress` hook of an operation's options (core spec 1.1), as a notice sink. */
-export function noticesFrom(options: unknown): Notify {
-  const onProgress = (options as { onProgress?: unknown } | undefined)?.onProgress;
-  return typeof onProgress === 'function' ? (message) => onProgress({ message }) : () => undefined;
+/** The `onProgress` hook of an operation's options, as a notice sink. */
+export function noticesFrom(options: OperationOptions): Notify {
+  const { onProgress } = options;
+  return onProgress ? (message) => onProgress({ message }) : () => undefined;
 }
 
 export class DeploymentContext {

@@ -12,43 +12,40 @@ export function loadZod(): ZodModule {
   return zod;
 }
 
-const PARSE_METHODS = new Set(['parse', 'safeParse', 'parseAsync', 'safeParseAsync']);
+interface StandardProps {
+  version: 1;
+  vendor: string;
+  validate(value: unknown): unknown;
+  jsonSchema?: unknown;
+}
 
-/** Traps that answer from the built object; `get` is the only one the two proxies below differ in. */
-function forwardingTraps<T extends object>(build: () => T, get: ProxyHandler<T>['get']): ProxyHandler<T> {
-  return {
-    get,
-    has: (_target, property) => Reflect.has(build(), property),
+/**
+ * A stand-in for a zod object schema that builds it on first use. Loading a target checks
+ * `~standard.validate` exists (core does, on every command): that answers without building, and
+ * building happens when something is validated or a property of the real schema is read.
+ */
+export function lazyObjectSchema<T extends object>(build: () => T): T {
+  const standard = () => (build() as unknown as { '~standard': StandardProps })['~standard'];
+  const lazyStandard: StandardProps = {
+    version: 1,
+    vendor: 'zod',
+    validate: (value) => standard().validate(value),
+    get jsonSchema() {
+      return standard().jsonSchema;
+    },
+  };
+  return new Proxy({} as T, {
+    get: (_target, property) => {
+      if (property === '~standard') return lazyStandard;
+      const value = Reflect.get(build(), property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(build()) : value;
+    },
+    has: (_target, property) => property === '~standard' || Reflect.has(build(), property),
     ownKeys: () => Reflect.ownKeys(build()),
     getOwnPropertyDescriptor: (_target, property) => {
       const descriptor = Reflect.getOwnPropertyDescriptor(build(), property);
       return descriptor ? { ...descriptor, configurable: true } : undefined;
     },
     getPrototypeOf: () => Reflect.getPrototypeOf(build()),
-  };
-}
-
-function lazyObject<T extends object>(build: () => T): T {
-  return new Proxy(
-    {} as T,
-    forwardingTraps(build, (_target, property) => Reflect.get(build(), property)),
-  );
-}
-
-/**
- * A stand-in for a zod object schema that builds it on first use. Core's contract check reads
- * `typeof safeParse` and `typeof shape` when a target loads; both answer without building.
- */
-export function lazyObjectSchema<T extends object>(build: () => T): T {
-  return new Proxy(
-    {} as T,
-    forwardingTraps(build, (_target, property) => {
-      if (property === 'shape') return lazyObject(() => (build() as { shape: object }).shape);
-      if (typeof property === 'string' && PARSE_METHODS.has(property)) {
-        return (...args: unknown[]) => (build() as Record<string, (...a: unknown[]) => unknown>)[property]?.(...args);
-      }
-      const value = Reflect.get(build(), property);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(build()) : value;
-    }),
-  );
+  });
 }

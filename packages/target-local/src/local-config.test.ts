@@ -1,5 +1,37 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkHost, parseLocalConfig, parseTraffic } from './local-config.js';
+import { configJsonSchema } from './config-json-schema.js';
+import { checkHost, configSchema, parseLocalConfig, parseTraffic } from './local-config.js';
+
+const generatedFile = fileURLToPath(new URL('./config-json-schema.ts', import.meta.url));
+
+describe('the committed JSON Schema of configSchema', () => {
+  it('is what zod writes for the schema (rewritten with BERTH_WRITE_CONFIG_JSON_SCHEMA=1)', () => {
+    const standard = (configSchema as unknown as { '~standard': { jsonSchema: { input(o: object): unknown } } })[
+      '~standard'
+    ];
+    const fresh = standard.jsonSchema.input({ target: 'draft-2020-12' });
+    if (process.env.BERTH_WRITE_CONFIG_JSON_SCHEMA) {
+      const text = readFileSync(generatedFile, 'utf8');
+      const head = text.slice(0, text.indexOf('export const'));
+      writeFileSync(
+        generatedFile,
+        `${head}export const configJsonSchema: Record<string, unknown> = ${JSON.stringify(fresh, null, 2)};\n`,
+      );
+    }
+    expect(
+      configJsonSchema,
+      'src/config-json-schema.ts is stale: rerun this test with BERTH_WRITE_CONFIG_JSON_SCHEMA=1',
+    ).toEqual(fresh);
+  });
+
+  it('describes every key with a description and a type', () => {
+    const properties = configJsonSchema.properties as Record<string, { description?: string }>;
+    expect(Object.keys(properties)).toContain('traffic');
+    for (const [key, property] of Object.entries(properties)) expect(property.description, key).toBeTruthy();
+  });
+});
 
 describe('local config', () => {
   it('coerces -C strings', () => {
@@ -13,6 +45,8 @@ describe('local config', () => {
         rollback_to: '3',
       }),
     ).toEqual({ port: 8080, workers: 2, allow_code: true, timeout: 1.5, env: { A: '1' }, rollback_to: 3 });
+    // Nothing is filled in: a version records only what was asked for.
+    expect(parseLocalConfig({})).toEqual({});
   });
 
   it('reads traffic as JSON or name:weight pairs', () => {

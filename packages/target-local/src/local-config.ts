@@ -4,9 +4,29 @@ import type { z } from 'zod';
 import { lazyObjectSchema, loadZod } from './lazy-schema.js';
 
 /**
- * Config of the local target. Values arrive typed from code or as strings from `-C key=value`, so
- * every field coerces strings itself (whether or not core coerces first).
+ * Config of the local target, one table of keys. From it come both schemas: `configSchema` (what
+ * core validates `-C key=value` against, and whose JSON Schema — committed beside it as
+ * `config-json-schema.ts` — gives `berth help -t local` its key table) and the target's own
+ * parser, which also takes the strings an API caller may pass (`{ workers: '2' }`) and fills no
+ * defaults, so a version records only what was asked for.
  */
+
+type Zod = typeof import('zod').z;
+
+/** How a string from outside is read for the key. */
+type Reading = 'integer' | 'number' | 'boolean' | 'string' | 'json' | 'traffic';
+
+interface KeySpec {
+  reading: Reading;
+  schema: (z: Zod) => z.ZodType;
+  description: string;
+  /** A constant default (shown in help; the code applies it where the key is read). */
+  default?: unknown;
+  /** A default that is not a constant, in words. */
+  defaultDescription?: string;
+  /** The key also has a text form that the CLI passes through as typed (`traffic=a:80,b:20`). */
+  text?: true;
+}
 
 /** `{"a":80,"b":20}` (JSON) or `a:80,b:20` (also `a=80`) → `{a: 80, b: 20}`. */
 export function parseTraffic(value: unknown): unknown {
@@ -30,81 +50,209 @@ export function parseTraffic(value: unknown): unknown {
   return traffic;
 }
 
-function buildSchema() {
-  const { z } = loadZod();
-  const emptyToUndefined = (value: unknown): unknown => (value === '' ? undefined : value);
+const seconds = (z: Zod) => z.number().positive();
 
-  const integer = (min: number, max: number) =>
-    z.preprocess((value) => {
-      const v = emptyToUndefined(value);
-      return typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
-    }, z.number().int().min(min).max(max));
+const KEYS = {
+  port: {
+    reading: 'integer',
+    schema: (z) => z.number().int().min(0).max(65535),
+    description: 'TCP port to listen on; 0 picks a free one',
+    defaultDescription: 'a free port (run-local: 5000)',
+  },
+  host: {
+    reading: 'string',
+    schema: (z) => z.string().min(1),
+    description: 'interface to bind; anything but loopback needs allow_remote=true',
+    default: '127.0.0.1',
+  },
+  allow_remote: {
+    reading: 'boolean',
+    schema: (z) => z.boolean(),
+    description: 'bind a non-loopback host without authentication (prints a warning)',
+    default: false,
+  },
+  workers: {
+    reading: 'integer',
+    schema: (z) => z.number().int().min(0).max(64),
+    description: 'inference worker threads (0: on the event loop)',
+    defaultDescription: 'CPU cores - 1, from 1 to 4',
+  },
+  max_batch_size: {
+    reading: 'integer',
+    schema: (z) => z.number().int().min(1).max(100_000),
+    description: 'dynamic batching: rows per merged model run',
+    defaultDescription: 'off',
+  },
+  max_batch_delay_ms: {
+    reading: 'number',
+    schema: (z) => z.number().min(0).max(60_000),
+    description: 'dynamic batching: longest wait for a batch to fill',
+    default: 2,
+  },
+  timeout: {
+    reading: 'number',
+    schema: seconds,
+    description: 'seconds one request may take (then 504)',
+    defaultDescription: '60 (or MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT)',
+  },
+  env: {
+    reading: 'json',
+    schema: (z) => z.record(z.string(), z.string()),
+    description: 'extra environment of the server, e.g. env=\'{"A":"1"}\'',
+    default: {},
+  },
+  allow_code: {
+    reading: 'boolean',
+    schema: (z) => z.boolean(),
+    description: "run a js-flavor model's own code",
+    default: false,
+  },
+  readiness_timeout: {
+    reading: 'number',
+    schema: seconds,
+    description: 'seconds a new process or model has to become ready',
+    default: 60,
+  },
+  restart_limit: {
+    reading: 'integer',
+    schema: (z) => z.number().int().min(0).max(1000),
+    description: 'crash restarts allowed within 60 s before the state is crashed',
+    default: 5,
+  },
+  rollback_to: {
+    reading: 'integer',
+    schema: (z) => z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+    description: 'update only: restore this version (as a new one)',
+    defaultDescription: '—',
+  },
+  traffic: {
+    reading: 'traffic',
+    schema: (z) =>
+      z
+        .record(z.string(), z.number().min(0).max(1_000_000))
+        .refine((t) => Object.keys(t).length > 0, 'traffic must name at least one deployment')
+        .refine((t) => Object.values(t).some((w) => w > 0), 'at least one weight must be above 0'),
+    text: true,
+    description: 'endpoints only: deployment -> weight, as JSON or a:80,b:20',
+    defaultDescription: '—',
+  },
+} satisfies Record<string, KeySpec>;
 
-  const seconds = z.preprocess((value) => {
-    const v = emptyToUndefined(value);
-    return typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v;
-  }, z.number().positive());
+type KeyName = keyof typeof KEYS;
 
-  const flag = z.preprocess((value) => {
-    if (typeof value !== 'string') return value;
-    const v = value.trim().toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(v)) return true;
-    if (['false', '0', 'no', 'off', ''].includes(v)) return false;
-    return value;
-  }, z.boolean());
+/** What the code reads when a key is unset. */
+export const DEFAULTS = {
+  host: KEYS.host.default,
+  readinessTimeoutSeconds: KEYS.readiness_timeout.default,
+  restartLimit: KEYS.restart_limit.default,
+  runLocalPort: 5000,
+} as const;
 
-  const jsonObject = <T extends z.ZodType>(inner: T) =>
-    z.preprocess((value) => {
-      if (typeof value !== 'string') return value;
+function buildConfigSchema(z: Zod) {
+  const shape = Object.fromEntries(
+    Object.entries(KEYS).map(([name, key]: [string, KeySpec]) => {
+      let schema: z.ZodType = key.text ? z.union([key.schema(z), z.string().min(1)]) : key.schema(z);
+      schema = schema.describe(key.description);
+      if (key.defaultDescription !== undefined) schema = schema.meta({ defaultDescription: key.defaultDescription });
+      schema = key.default !== undefined ? schema.default(key.default as never) : schema.optional();
+      return [name, schema];
+    }),
+  );
+  return z.strictObject(shape);
+}
+
+function read(reading: Reading, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  switch (reading) {
+    case 'integer':
+      return /^-?\d+$/.test(text) ? Number(text) : value;
+    case 'number':
+      return text !== '' && !Number.isNaN(Number(text)) ? Number(text) : value;
+    case 'boolean': {
+      const lower = text.toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+      if (['false', '0', 'no', 'off'].includes(lower)) return false;
+      return value;
+    }
+    case 'json':
       try {
-        return JSON.parse(value);
+        return JSON.parse(text);
       } catch {
         return value;
       }
-    }, inner);
+    case 'traffic':
+      return parseTraffic(value);
+    default:
+      return value;
+  }
+}
 
-  const traffic = z.preprocess(
-    parseTraffic,
-    z
-      .record(z.string(), z.number().min(0).max(1_000_000))
-      .refine((t) => Object.keys(t).length > 0, 'traffic must name at least one deployment')
-      .refine((t) => Object.values(t).some((w) => w > 0), 'at least one weight must be above 0'),
+function buildParser(z: Zod) {
+  const shape = Object.fromEntries(
+    Object.entries(KEYS).map(([name, key]: [string, KeySpec]) => {
+      // An empty string means "unset", as `-C key=` does for MLflow.
+      const schema = z.preprocess(
+        (value) => (value === '' ? undefined : read(key.reading, value)),
+        key.schema(z).optional(),
+      );
+      return [name, schema];
+    }),
   );
-
-  return z
-    .object({
-      port: integer(0, 65535).optional().describe('TCP port; 0 or unset picks a free port'),
-      host: z.string().min(1).optional().describe('interface to bind; 127.0.0.1 by default'),
-      allow_remote: flag.optional().describe('required to bind anything but loopback'),
-      workers: integer(0, 64).optional().describe('inference worker threads'),
-      max_batch_size: integer(1, 100_000).optional().describe('dynamic batching: rows per batch'),
-      max_batch_delay_ms: z
-        .preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().min(0).max(60_000))
-        .optional()
-        .describe('dynamic batching: longest wait for a batch to fill'),
-      timeout: seconds.optional().describe('per-request timeout in seconds'),
-      env: jsonObject(z.record(z.string(), z.string())).optional().describe('extra environment for the server'),
-      allow_code: flag.optional().describe('allow the js flavor to run model code'),
-      readiness_timeout: seconds.optional().describe('seconds to wait for a new process or model to become ready'),
-      restart_limit: integer(0, 1000).optional().describe('crash restarts allowed within 60 s before giving up'),
-      rollback_to: integer(1, Number.MAX_SAFE_INTEGER).optional().describe('update only: restore this version'),
-      traffic: traffic.optional().describe('endpoints only: deployment → weight'),
-    })
-    .strict();
+  return z.strictObject(shape);
 }
 
-export type LocalConfigSchema = ReturnType<typeof buildSchema>;
-let built: LocalConfigSchema | undefined;
+export type LocalConfigSchema = ReturnType<typeof buildConfigSchema>;
 
-function localConfigSchema(): LocalConfigSchema {
-  built ??= buildSchema();
-  return built;
+/** The parsed config: each key as its schema types it, absent when unset. */
+export type LocalConfig = {
+  port?: number;
+  host?: string;
+  allow_remote?: boolean;
+  workers?: number;
+  max_batch_size?: number;
+  max_batch_delay_ms?: number;
+  timeout?: number;
+  env?: Record<string, string>;
+  allow_code?: boolean;
+  readiness_timeout?: number;
+  restart_limit?: number;
+  rollback_to?: number;
+  traffic?: Record<string, number>;
+};
+
+let schema: LocalConfigSchema | undefined;
+let parser: ReturnType<typeof buildParser> | undefined;
+
+/**
+ * The local target's config schema (zod, through Standard Schema). Built on first use: listing
+ * never loads zod (zod costs 100-250 ms to import).
+ */
+export const configSchema: LocalConfigSchema = lazyObjectSchema(() => {
+  schema ??= buildConfigSchema(loadZod().z);
+  return schema;
+});
+
+/** Parses outside config into `LocalConfig`; unknown keys and bad values are INVALID_PARAMETER_VALUE. */
+export function parseLocalConfig(config: Record<string, unknown> | undefined): LocalConfig {
+  parser ??= buildParser(loadZod().z);
+  const result = parser.safeParse(config ?? {});
+  if (result.success) return result.data as LocalConfig;
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys')
+      return `unknown config key(s): ${issue.keys.map(withSuggestion).join(', ')}`;
+    return `${issue.path.join('.')}: ${issue.message}`;
+  });
+  throw BerthError.invalidParameterValue(`Invalid config for the local target: ${problems.join('; ')}.`, {
+    suggestions: ["Run 'berth help -t local' to see every config key with its type and default."],
+  });
 }
 
-/** The local target's config schema (a zod object; built on first use so listing never loads zod). */
-export const configSchema: LocalConfigSchema = lazyObjectSchema(localConfigSchema);
-
-export type LocalConfig = z.infer<LocalConfigSchema>;
+/** `trafic` → `trafic (did you mean 'traffic'?)`: endpoint commands reach here without the CLI's schema check. */
+function withSuggestion(key: string): string {
+  const suggestion = closestMatch(key, Object.keys(KEYS));
+  return suggestion ? `${key} (did you mean '${suggestion}'?)` : key;
+}
 
 /** Keys kept with a deployment version (everything that shapes the process). */
 export const PROCESS_KEYS = [
@@ -118,36 +266,7 @@ export const PROCESS_KEYS = [
   'env',
   'allow_code',
   'restart_limit',
-] as const;
-
-export const DEFAULTS = {
-  host: '127.0.0.1',
-  readinessTimeoutSeconds: 60,
-  restartLimit: 5,
-  runLocalPort: 5000,
-} as const;
-
-/** Parses outside config into `LocalConfig`; unknown keys and bad values are INVALID_PARAMETER_VALUE. */
-export function parseLocalConfig(config: Record<string, unknown> | undefined): LocalConfig {
-  const result = localConfigSchema().safeParse(config ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys')
-      return `unknown config key(s): ${issue.keys.map(withSuggestion).join(', ')}`;
-    const key = issue.path.join('.');
-    return `${key}: ${issue.message}`;
-  });
-  throw BerthError.invalidParameterValue(`Invalid config for the local target: ${problems.join('; ')}.`, {
-    suggestions: ["Run 'berth help -t local' to see every config key with its type and default."],
-  });
-}
-
-/** `trafic` → `trafic (did you mean 'traffic'?)`: endpoint commands reach here without the CLI's schema check. */
-function withSuggestion(key: string): string {
-  const known = Object.keys(localConfigSchema().shape);
-  const suggestion = closestMatch(key, known);
-  return suggestion ? `${key} (did you mean '${suggestion}'?)` : key;
-}
+] as const satisfies readonly KeyName[];
 
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');

@@ -5,6 +5,7 @@ import {
   type Deployment,
   type Endpoint,
   type EndpointOption,
+  type OperationOptions,
   type PredictionInput,
   type PredictionsResponse,
   type PredictOptions,
@@ -86,15 +87,19 @@ export class LocalDeploymentClient extends BaseDeploymentClient {
     return explain(this.context, deploymentName, inputs, options);
   }
 
-  override createEndpoint(name: string, config: TargetConfig = {}): Promise<Endpoint> {
-    return createEndpoint(this.context, name, config, () => undefined);
+  override createEndpoint(name: string, config: TargetConfig = {}, options: OperationOptions = {}): Promise<Endpoint> {
+    return createEndpoint(this.context, name, config, noticesFrom(options));
   }
 
-  override updateEndpoint(endpoint: string, config: TargetConfig = {}): Promise<Endpoint> {
+  override updateEndpoint(
+    endpoint: string,
+    config: TargetConfig = {},
+    _options: OperationOptions = {},
+  ): Promise<Endpoint> {
     return updateEndpoint(this.context, endpoint, config);
   }
 
-  override deleteEndpoint(endpoint: string): Promise<void> {
+  override deleteEndpoint(endpoint: string, _options: OperationOptions = {}): Promise<void> {
     return deleteEndpoint(this.context, endpoint);
   }
 

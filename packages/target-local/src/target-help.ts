@@ -1,4 +1,11 @@
-/** The text of `berth help -t local`. Kept free of imports so help never loads SQLite or zod. */
+import { formatConfigHelp } from '@berth/core';
+import { configJsonSchema } from './config-json-schema.js';
+import { configSchema } from './local-config.js';
+
+/**
+ * The text of `berth help -t local`. The key table comes from the config schema's committed JSON
+ * Schema, so help never drifts from the schema and never loads SQLite or zod.
+ */
 export function targetHelp(): string {
   return `Target 'local': managed model deployments on this machine.
 
@@ -45,18 +52,6 @@ times within 60 s (then the state is 'crashed'). Deployments recorded as running
 is gone (after a reboot) start again on the next command that touches them.
 
 Config keys (-C key=value)
-  port               integer   0 or unset = a free port (run-local: 5000)
-  host               string    127.0.0.1; anything else needs allow_remote=true and prints a warning
-  allow_remote       boolean   false
-  workers            integer   scoring-server default: CPU cores - 1, at least 1, at most 4
-  max_batch_size     integer   scoring-server default (dynamic batching off)
-  max_batch_delay_ms number    scoring-server default
-  timeout            number    seconds per request; scoring-server default (60)
-  env                JSON      {} — extra environment variables for the server, e.g. env='{"A":"1"}'
-  allow_code         boolean   false — required to run the js flavor's model code
-  readiness_timeout  number    60 — seconds a new process or model has to become ready
-  restart_limit      integer   5 — crash restarts allowed within 60 s
-  rollback_to        integer   update only — restore that version
-  traffic            JSON or a:80,b:20   endpoints only — deployment name -> weight
+${formatConfigHelp(configSchema, { jsonSchema: configJsonSchema })}
 `;
 }
