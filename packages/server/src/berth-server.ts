@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { BerthError } from '@berth/core';
 import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { type DestinationStream, type Logger, pino } from 'pino';
@@ -8,6 +9,7 @@ import { type Access, AccessTokens, type AuthResult, authorize, type TokenOption
 import type { OperationJSON } from './api-schemas.js';
 import { EndpointCatalog } from './endpoint-catalog.js';
 import { errorJson, errorReply } from './error-reply.js';
+import { FastInvocations } from './fast-invocations.js';
 import { createInvocationHandler, sendError } from './invocation-handler.js';
 import { registerManagementRoutes } from './management-routes.js';
 import { registerMlflowRoutes } from './mlflow-routes.js';
@@ -36,6 +38,11 @@ export interface ServerOptions {
   proxyInvocations?: boolean;
   /** How long finished operations stay readable (1 h by default). */
   operationRetentionMs?: number;
+  /**
+   * Proxied invocations in flight on one connection to a deployment before another is opened
+   * (default 8; 1 turns pipelining off, for a deployment server that mishandles it).
+   */
+  pipelineDepth?: number;
 }
 
 export interface BerthServer {
@@ -60,6 +67,9 @@ export interface BerthServer {
 const DEFAULT_PORT = 5000;
 const DEFAULT_BODY_LIMIT = 64 * 1024 * 1024;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const KEEP_ALIVE_MS = 72_000;
+/** Invocation bodies up to this size take the fast path; larger ones stream through node:http. */
+const FAST_BODY_LIMIT = 1024 * 1024;
 
 export function isLoopbackHost(host: string): boolean {
   const bare = host.replace(/^\[|\]$/g, '');
@@ -152,7 +162,8 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     maxFinished: 1000,
     onFinish: (operation) => metrics.operations.inc({ kind: operation.kind, state: operation.state }),
   });
-  const catalog = new EndpointCatalog(target, options.proxyInvocations ?? true);
+  const proxyInvocations = options.proxyInvocations ?? true;
+  const catalog = new EndpointCatalog(target, proxyInvocations);
   const invocations = createInvocationHandler({
     target,
     catalog,
@@ -195,13 +206,41 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     return true;
   };
 
+  let handOver: (socket: Socket, pending: Buffer | undefined) => void = () => undefined;
+  const fast = proxyInvocations
+    ? new FastInvocations({
+        tokens,
+        catalog,
+        metrics,
+        fastBodyLimitBytes: Math.min(FAST_BODY_LIMIT, bodyLimitBytes),
+        bodyLimitBytes,
+        isClosing: () => closing,
+        handOver: (socket, pending) => handOver(socket, pending),
+        idleTimeoutMs: KEEP_ALIVE_MS,
+        ...(options.pipelineDepth === undefined ? {} : { pipelineDepth: options.pipelineDepth }),
+      })
+    : undefined;
+
   const { default: Fastify, LogController } = fastifyModule;
   const app = Fastify({
     serverFactory: (fastifyHandler) => {
       const server = createServer((request, response) => {
         if (!hotInvocation(request, response)) fastifyHandler(request, response);
       });
-      server.keepAliveTimeout = 72_000;
+      server.keepAliveTimeout = KEEP_ALIVE_MS;
+      if (fast) {
+        // Every connection starts on the invocation fast path; node:http gets it (with the bytes
+        // read so far) at its first request that is anything else.
+        const httpListeners = server.listeners('connection') as ((socket: Socket) => void)[];
+        server.removeAllListeners('connection');
+        server.on('connection', (socket: Socket) => fast.accept(socket));
+        handOver = (socket, pending) => {
+          socket.pause();
+          if (pending !== undefined && pending.length > 0) socket.unshift(pending);
+          for (const listener of httpListeners) listener.call(server, socket);
+          socket.resume();
+        };
+      }
       return server;
     },
     loggerInstance: logger as FastifyBaseLogger,
@@ -317,6 +356,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
     close(closeOptions = {}) {
       closed ??= (async () => {
         closing = true;
+        fast?.close();
         const sweeper = setInterval(() => app.server.closeIdleConnections(), 25);
         try {
           await app.close();
@@ -325,6 +365,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
         }
         const left = await operations.settle(closeOptions.operationTimeoutMs ?? 30_000);
         invocations.close();
+        fast?.closePipeline();
         await target.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the target client failed'));
         logger.info({ abandonedOperations: left.length }, 'berth server stopped');
         return left.map((operation) => operation.toJSON());
