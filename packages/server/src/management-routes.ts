@@ -60,8 +60,8 @@ function clientGone(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-/** Spec 1.1's `OperationOptions` beside a method's own options (typed loosely until core declares them). */
-function withControls<T extends object>(options: T, controls: OperationControls): T {
+/** Spec 1.1's `OperationOptions` (progress, cancel) beside a method's own options. */
+function withControls<T extends object>(options: T, controls: OperationControls): T & OperationControls {
   return { ...options, onProgress: controls.onProgress, signal: controls.signal };
 }
 
@@ -126,7 +126,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
         name: target.name,
         packageName: target.info.packageName,
         packageVersion: target.info.version,
-        specificationVersion: String(target.module.clientClass.specificationVersion ?? '') || null,
+        specificationVersion: target.module.specificationVersion.text,
       },
     }),
   );
@@ -362,7 +362,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
         {
           kind: 'createEndpoint',
           resource: { type: 'endpoint', name },
-          run: (controls) => callWithControls(client.createEndpoint.bind(client), [name, config], controls),
+          run: (controls) => client.createEndpoint(name, config, controls),
         },
         config,
       );
@@ -399,7 +399,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
         {
           kind: 'updateEndpoint',
           resource: { type: 'endpoint', name },
-          run: (controls) => callWithControls(client.updateEndpoint.bind(client), [name, config], controls),
+          run: (controls) => client.updateEndpoint(name, config, controls),
         },
         config,
       );
@@ -421,7 +421,7 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
           kind: 'deleteEndpoint',
           resource: { type: 'endpoint', name },
           run: async (controls) => {
-            await callWithControls(client.deleteEndpoint.bind(client), [name], controls);
+            await client.deleteEndpoint(name, controls);
             return null;
           },
         },
@@ -487,19 +487,6 @@ export function registerManagementRoutes(app: ZodApp, context: RouteContext): vo
       ],
     });
   }
-}
-
-/**
- * Calls an endpoint method with spec 1.1's `OperationOptions` after its own arguments. Core 1.0 declares
- * these methods without the options parameter; a 1.0 target ignores the extra argument.
- */
-function callWithControls<R>(
-  method: (...args: never[]) => Promise<R>,
-  args: unknown[],
-  controls: OperationControls,
-): Promise<R> {
-  const call = method as unknown as (...all: unknown[]) => Promise<R>;
-  return call(...args, { onProgress: controls.onProgress, signal: controls.signal });
 }
 
 function optionalEndpoint(endpointName: string | undefined): { endpoint?: string } {

@@ -1,5 +1,5 @@
 import { type BaseDeploymentClient, BerthError, parseTargetUri, type TargetConfig } from '@berth/core';
-import { getDeployClient, loadTarget, type TargetInfo, type TargetModule, validateConfig } from '@berth/core/registry';
+import { configJsonSchema, loadTarget, type TargetInfo, type TargetModule, validateConfig } from '@berth/core/registry';
 
 /** The one target a server serves: its module (help, config schema), one shared client, who it is. */
 export interface ServedTarget {
@@ -23,7 +23,7 @@ export async function openServedTarget(uri: string): Promise<ServedTarget> {
   }
   const name = parseTargetUri(uri);
   const { info, module } = await loadTarget(uri);
-  const client = await getDeployClient(uri);
+  const client = new module.clientClass(uri);
   let jsonSchema: Record<string, unknown> | null | undefined;
   return {
     uri,
@@ -33,38 +33,17 @@ export async function openServedTarget(uri: string): Promise<ServedTarget> {
     client,
     checkConfig: async (config) => (config === undefined ? undefined : validateConfig(module, config, name)),
     configJsonSchema: () => {
-      jsonSchema ??= describeConfigSchema(module);
+      if (jsonSchema === undefined) {
+        // The module's own JSON Schema, else its schema's Standard JSON Schema (core's rule).
+        const described = module.configSchema
+          ? configJsonSchema(module.configSchema, module.configJsonSchema)
+          : undefined;
+        jsonSchema = isRecord(described) ? described : null;
+      }
       return jsonSchema;
     },
-    close: async () => {
-      const close = (client as { close?: unknown }).close;
-      if (typeof close === 'function') await (close as () => unknown).call(client);
-    },
+    close: () => client.close(),
   };
-}
-
-/**
- * A JSON Schema the target exports itself (`configJsonSchema`), else the schema's Standard JSON Schema
- * (`~standard.jsonSchema`, which zod 4 implements). Never a library's internals.
- */
-function describeConfigSchema(module: TargetModule): Record<string, unknown> | null {
-  const given = module.exports.configJsonSchema;
-  if (isRecord(given)) return given;
-  const schema = module.configSchema as unknown;
-  if (!isRecord(schema) && typeof schema !== 'function') return null;
-  const standard = (schema as Record<string, unknown>)['~standard'];
-  const converter = isRecord(standard) ? standard.jsonSchema : undefined;
-  const input = isRecord(converter) ? converter.input : undefined;
-  if (typeof input !== 'function') return null;
-  try {
-    const described = (input as (options: { target: string }) => unknown).call(converter, {
-      target: 'draft-2020-12',
-    });
-    return isRecord(described) ? described : null;
-  } catch {
-    // Some schemas (custom refinements, transforms) cannot be represented; describing is a nicety.
-    return null;
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -6,6 +6,7 @@ import {
   type PredictionInput,
   PredictionsResponse,
   type PredictOptions,
+  SPECIFICATION_VERSION,
 } from '@berth/core';
 import { registerTarget, unregisterTarget } from '@berth/core/registry';
 import { z } from 'zod';
@@ -282,6 +283,7 @@ export function registerFakeTarget(name = 'fake'): FakeState {
   };
   states.set(name, state);
   registerTarget(name, async () => ({
+    specificationVersion: SPECIFICATION_VERSION,
     FakeDeploymentClient,
     configSchema: fakeConfigSchema,
     runLocal: async () => undefined,
