@@ -59,10 +59,14 @@ process.on('SIGINT', () => process.exit(130));
 
 /** `berth serve` as its own process, as a user runs it; resolves with its URL. */
 function startServer() {
-  const child = spawn(process.execPath, [cli, 'serve', '-t', `local:${state}`, '--port', '0', '--json', '--log-level', 'warn'], {
-    env: { ...process.env, BERTH_SERVER_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '-t', `local:${state}`, '--port', '0', '--json', '--log-level', 'warn'],
+    {
+      env: { ...process.env, BERTH_SERVER_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   server = child;
   return new Promise((resolve, reject) => {
     let out = '';
@@ -191,9 +195,17 @@ if (flags.json) {
 } else {
   const fmt = (value) => (value >= 100 ? value.toFixed(0) : value.toFixed(2));
   console.log(`berth serve -t local, iris, wrk -t1, ${rounds} rounds × ${duration} s (medians)`);
-  console.log(`c=${connections}  direct ${fmt(report.direct.rps)} req/s p50 ${fmt(report.direct.p50)} µs | through server ${fmt(report.proxied.rps)} req/s p50 ${fmt(report.proxied.p50)} µs`);
-  console.log(`      ratio ${report.rpsRatio.toFixed(2)}× (per round ${report.perRoundRpsRatio.map((r) => r.toFixed(2)).join(', ')}), p50 added ${report.p50AddedMs.toFixed(3)} ms (goal ≥ 0.8×, ≤ 1 ms)`);
-  console.log(`c=1   direct p50 ${fmt(report.direct1.p50)} µs, through server p50 ${fmt(report.proxied1.p50)} µs: added ${report.p50AddedMsC1.toFixed(3)} ms; ${fmt(report.direct1.rps)} vs ${fmt(report.proxied1.rps)} req/s`);
-  console.log(`CPU per request at c=${connections}: deployment ${fmt(report.direct.deploymentCpuMicros)} µs direct, ${fmt(report.proxied.deploymentCpuMicros)} µs behind the server; server ${fmt(report.proxied.serverCpuMicros)} µs`);
+  console.log(
+    `c=${connections}  direct ${fmt(report.direct.rps)} req/s p50 ${fmt(report.direct.p50)} µs | through server ${fmt(report.proxied.rps)} req/s p50 ${fmt(report.proxied.p50)} µs`,
+  );
+  console.log(
+    `      ratio ${report.rpsRatio.toFixed(2)}× (per round ${report.perRoundRpsRatio.map((r) => r.toFixed(2)).join(', ')}), p50 added ${report.p50AddedMs.toFixed(3)} ms (goal ≥ 0.8×, ≤ 1 ms)`,
+  );
+  console.log(
+    `c=1   direct p50 ${fmt(report.direct1.p50)} µs, through server p50 ${fmt(report.proxied1.p50)} µs: added ${report.p50AddedMsC1.toFixed(3)} ms; ${fmt(report.direct1.rps)} vs ${fmt(report.proxied1.rps)} req/s`,
+  );
+  console.log(
+    `CPU per request at c=${connections}: deployment ${fmt(report.direct.deploymentCpuMicros)} µs direct, ${fmt(report.proxied.deploymentCpuMicros)} µs behind the server; server ${fmt(report.proxied.serverCpuMicros)} µs`,
+  );
   console.log(`errors: direct ${report.direct.errors}, through server ${report.proxied.errors} non-2xx`);
 }
