@@ -1,5 +1,5 @@
 import { BerthError } from '@berth/core';
-import { fetchWithRetry, HttpError } from '@berth/core/http';
+import { fetchWithRetry, HttpError, type RetrySettings, retrySettingsFromEnvironment } from '@berth/core/http';
 import { createNodeTransport, type Transport } from './node-http-transport.js';
 import { type Credentials, credentialsFromEnvironment } from './request-auth.js';
 import {
@@ -41,6 +41,7 @@ export interface SendOptions {
 export class HttpConnection {
   readonly baseUrl: string;
   readonly timeouts: RequestTimeouts;
+  private readonly retry: Omit<RetrySettings, 'timeoutSeconds'>;
   private readonly tls: TlsSettings;
   private readonly environment: NodeJS.ProcessEnv;
   private credentials: Promise<Credentials> | undefined;
@@ -52,6 +53,9 @@ export class HttpConnection {
     this.environment = environment;
     // Read (and validated) at construction, so a bad variable fails the first command, not a poll later.
     this.timeouts = requestTimeoutsFromEnvironment(environment);
+    // Core's policy, with its settings read from this client's environment (which may not be process.env).
+    const { timeoutSeconds: _perAttempt, ...retry } = retrySettingsFromEnvironment(environment);
+    this.retry = retry;
     this.tls = tlsSettingsFromEnvironment(environment);
   }
 
@@ -102,7 +106,7 @@ export class HttpConnection {
       return await fetchWithRetry(
         url,
         { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.any(signals) },
-        { timeoutSeconds: options.stream ? 0 : limit.seconds, fetch: transport.fetch },
+        { ...this.retry, timeoutSeconds: options.stream ? 0 : limit.seconds, fetch: transport.fetch },
       );
     } catch (error) {
       throw this.explain(error, method, url, options.timeout, credentials);

@@ -11,7 +11,8 @@ import { HttpDeploymentClient } from './http-deployment-client.js';
 /** run-local's own keys; every other key goes to the deployment's create on the served target. */
 const DEFAULT_PORT = 5000;
 const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 35_000;
+/** After the deployment is deleted, the server has nothing left to drain for. */
+const STOP_TIMEOUT_MS = 10_000;
 
 /**
  * `berth run-local -t http://… --name N -m MODEL`: starts `berth serve` in the foreground, serving
@@ -64,6 +65,16 @@ export async function runLocal(
     },
   );
   const stopServer = () => stop(child, stateDirectory);
+  // The server is in its own process group, so it must not outlive this process however it ends:
+  // an exception, a closed stdout (EPIPE), a plain exit.
+  const orphanGuard = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  process.once('exit', orphanGuard);
+  const ignoreClosedOutput = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  };
+  process.stdout.on('error', ignoreClosedOutput);
   try {
     const url = await serverUrl(child);
     const client = new HttpDeploymentClient(`${url}?server=berth`, {
@@ -89,6 +100,8 @@ export async function runLocal(
     }
   } finally {
     await stopServer();
+    process.off('exit', orphanGuard);
+    process.stdout.off('error', ignoreClosedOutput);
   }
 }
 

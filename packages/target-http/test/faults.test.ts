@@ -64,6 +64,16 @@ describe('retries (core’s policy, through this client)', () => {
     expect(error.message).toContain('bad gateway');
   });
 
+  it('reads the retry settings from the client’s own environment when it is given one', async () => {
+    const server = await startLoopbackServer((_request, response) => answerJson(response, 503, { detail: 'busy' }));
+    const client = new HttpDeploymentClient(`${server.url}?server=mlflow`, {
+      environment: { BERTH_HTTP_REQUEST_MAX_RETRIES: '1', BERTH_HTTP_REQUEST_BACKOFF_FACTOR: '0' },
+    });
+    const error = await caught(client.listEndpoints());
+    expect(server.seen).toHaveLength(2);
+    expect(error.statusCode).toBe(503);
+  });
+
   it('does not retry 504 or a 4xx', async () => {
     const server = await startLoopbackServer((_request, response) =>
       answerJson(response, 504, { detail: 'upstream timed out' }),
