@@ -93,7 +93,11 @@ try {
 
   for (let i = 0; i < warmup; i++) for (const item of cases) run(item.args);
   const samples = cases.map(() => []);
-  for (let i = 0; i < runs; i++) cases.forEach((item, index) => samples[index].push(run(item.args).elapsed));
+  for (let i = 0; i < runs; i++) {
+    cases.forEach((item, index) => {
+      samples[index].push(run(item.args).elapsed);
+    });
+  }
 
   const local = median(samples[1]);
   console.log(`node ${process.version}, ${runs} interleaved runs each (after ${warmup} warm-up rounds), server ${url}`);
