@@ -14,7 +14,7 @@ function errorOf(run: () => unknown): BerthError {
 
 describe('parseSageMakerConfig', () => {
   it("fills MLflow's defaults", () => {
-    const config = parseSageMakerConfig({}, 'create');
+    const config = parseSageMakerConfig({}, 'create').values;
     expect(config).toMatchObject({
       archive: false,
       synchronous: true,
@@ -38,7 +38,7 @@ describe('parseSageMakerConfig', () => {
         instance_type: 'ml.m5.large',
       },
       'create',
-    );
+    ).values;
     expect(config).toMatchObject({
       instance_count: 5,
       timeout_seconds: 5,
@@ -52,7 +52,7 @@ describe('parseSageMakerConfig', () => {
   });
 
   it('accepts booleans in any case (MLflow takes only "True")', () => {
-    expect(parseSageMakerConfig({ archive: 'true', synchronous: 'FALSE' }, 'create')).toMatchObject({
+    expect(parseSageMakerConfig({ archive: 'true', synchronous: 'FALSE' }, 'create').values).toMatchObject({
       archive: true,
       synchronous: false,
     });

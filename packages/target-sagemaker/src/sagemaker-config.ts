@@ -128,6 +128,9 @@ function buildSchema() {
     }),
   });
 
+  /** `{}` turns a setting off: MLflow's default for the async and serverless keys, and the way to drop one on update. */
+  const orOff = <T extends z.ZodType>(schema: T) => z.union([z.strictObject({}), schema]);
+
   const envVariables = z.record(
     z
       .string()
@@ -193,7 +196,7 @@ function buildSchema() {
       .describe('Instance type of the production variant (ignored with serverless_config)'),
     instance_count: z.int().min(1).default(1).describe('Instances of the production variant'),
     vpc_config: vpcConfig.optional().describe('VpcConfig of the model: {"SecurityGroupIds":[…],"Subnets":[…]}'),
-    data_capture_config: dataCaptureConfig
+    data_capture_config: orOff(dataCaptureConfig)
       .optional()
       .meta({ defaultDescription: 'none; on update, the current one is kept' })
       .describe('DataCaptureConfig of the endpoint config'),
@@ -214,11 +217,11 @@ function buildSchema() {
     tags: tags
       .optional()
       .describe(`Tags for the model and the endpoint ({"key":"value"}); '${APP_NAME_TAG}' is reserved`),
-    async_inference_config: asyncInferenceConfig
+    async_inference_config: orOff(asyncInferenceConfig)
       .optional()
       .meta({ defaultDescription: 'none (a real-time endpoint); on update, the current one is kept' })
       .describe('AsyncInferenceConfig of the endpoint config: an asynchronous-inference endpoint'),
-    serverless_config: serverlessConfig
+    serverless_config: orOff(serverlessConfig)
       .optional()
       .meta({ defaultDescription: 'none (instances); on update, the current one is kept' })
       .describe('ServerlessConfig of the production variant: {"MemorySizeInMB":2048,"MaxConcurrency":5}'),
@@ -257,7 +260,7 @@ function buildSchema() {
       .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(10)])
       .optional()
       .describe('update only: CloudWatch alarm names (a,b or a JSON list) that roll the update back'),
-    explainer_config: explainerConfig
+    explainer_config: orOff(explainerConfig)
       .optional()
       .describe('ExplainerConfig (SageMaker Clarify) of the endpoint config; enables berth explain'),
     traffic: weights
@@ -284,11 +287,24 @@ export const configSchema: SageMakerConfigSchema = lazyObjectSchema(sageMakerCon
 
 /** Every key after parsing, defaults filled in. */
 export type SageMakerConfig = z.output<SageMakerConfigSchema>;
-export type DataCaptureConfig = NonNullable<SageMakerConfig['data_capture_config']>;
-export type AsyncInferenceConfig = NonNullable<SageMakerConfig['async_inference_config']>;
-export type ServerlessConfig = NonNullable<SageMakerConfig['serverless_config']>;
+type Configured<T> = Exclude<NonNullable<T>, Record<string, never>>;
+export type DataCaptureConfig = Configured<SageMakerConfig['data_capture_config']>;
+export type AsyncInferenceConfig = Configured<SageMakerConfig['async_inference_config']>;
+export type ServerlessConfig = Configured<SageMakerConfig['serverless_config']>;
 export type DeploymentConfig = NonNullable<SageMakerConfig['deployment_config']>;
-export type ExplainerConfig = NonNullable<SageMakerConfig['explainer_config']>;
+export type ExplainerConfig = Configured<SageMakerConfig['explainer_config']>;
+
+/**
+ * A key's setting on update: `keep` when the key was not given (the endpoint's current setting
+ * survives, unlike MLflow, #7255), `off` for `{}`, else the new value.
+ */
+export type Setting<T> = { kind: 'keep' } | { kind: 'off' } | { kind: 'set'; value: T };
+
+export function settingOf<T extends object>(value: T | Record<string, never> | undefined): Setting<T> {
+  if (value === undefined) return { kind: 'keep' };
+  if (Object.keys(value).length === 0) return { kind: 'off' };
+  return { kind: 'set', value: value as T };
+}
 export type VpcConfig = NonNullable<SageMakerConfig['vpc_config']>;
 
 export type SageMakerConfigKey = keyof SageMakerConfig;
@@ -333,6 +349,12 @@ const KEYS_BY_OPERATION: Record<ConfigOperation, readonly SageMakerConfigKey[]> 
   'run-local': ['port', 'env'],
 };
 
+export interface ParsedConfig {
+  values: SageMakerConfig;
+  /** The keys the caller gave (the rest are defaults): an update keeps what was not given. */
+  given: ReadonlySet<string>;
+}
+
 /**
  * Parses outside config for one operation: strings are read as the key's type wants (booleans in
  * any case, so MLflow's "True" works; integers; JSON objects), defaults are filled in, keys the
@@ -341,7 +363,7 @@ const KEYS_BY_OPERATION: Record<ConfigOperation, readonly SageMakerConfigKey[]> 
 export function parseSageMakerConfig(
   config: Record<string, unknown> | undefined,
   operation: ConfigOperation,
-): SageMakerConfig {
+): ParsedConfig {
   const schema = sageMakerConfigSchema();
   const shape = schema.shape as Record<string, z.ZodType>;
   const given = Object.entries(config ?? {}).filter(([, value]) => value !== undefined);
@@ -367,7 +389,7 @@ export function parseSageMakerConfig(
     given.map(([key, value]) => [key, coerceValue(shape[key] as z.ZodType, value)] as const),
   );
   const result = schema.safeParse(coerced);
-  if (result.success) return result.data;
+  if (result.success) return { values: result.data, given: new Set(given.map(([key]) => key)) };
   const problems = result.error.issues.map((issue) => {
     const path = issue.path.map(String).join('.');
     return path ? `${path}: ${issue.message}` : issue.message;

@@ -1,0 +1,81 @@
+import { BerthError } from '@berth/core';
+import type { AwsClients } from './aws-clients.js';
+import { awsError, isNotFound } from './aws-errors.js';
+import { awaitCompletion, type OperationOptions, operationError } from './operation-waiter.js';
+import { DEFAULT_TIMEOUT_SECONDS, type SageMakerConfig } from './sagemaker-config.js';
+import {
+  deleteEndpointConfig,
+  deleteModelAndArtifact,
+  describeEndpoint,
+  describeEndpointConfig,
+} from './sagemaker-resources.js';
+
+/**
+ * Delete (MLflow's `_delete`, reference §3.5): DeleteEndpoint, wait until it is gone, then —
+ * synchronous, not archived — its endpoint config and every variant's model with its S3 artifact.
+ * Unlike MLflow, a missing endpoint is success (the contract's idempotent delete).
+ */
+
+export interface DeleteResult {
+  /** False when there was nothing to delete. */
+  deleted: boolean;
+  removed: string[];
+}
+
+export async function deleteDeploymentFlow(
+  clients: AwsClients,
+  name: string,
+  config: SageMakerConfig,
+  options: OperationOptions,
+): Promise<DeleteResult> {
+  if (!config.archive && !config.synchronous) {
+    throw BerthError.invalidParameterValue(
+      'Resources must be archived when `delete()` is executed in non-synchronous mode. Either set `synchronous=True` or `archive=True`.',
+    );
+  }
+  const endpoint = await describeEndpoint(clients, name);
+  if (endpoint === undefined) return { deleted: false, removed: [] };
+  // Read before the endpoint goes: afterwards nothing points at the config and its models.
+  const endpointConfig = endpoint.EndpointConfigName
+    ? await describeEndpointConfig(clients, endpoint.EndpointConfigName)
+    : undefined;
+  if (endpoint.EndpointStatus !== 'Deleting') {
+    const { client, sdk } = await clients.sagemaker();
+    try {
+      await client.send(new sdk.DeleteEndpointCommand({ EndpointName: name }));
+    } catch (error) {
+      if (isNotFound(error)) return { deleted: false, removed: [] };
+      throw awsError(error, `Could not delete the SageMaker endpoint '${name}'`);
+    }
+  }
+  const removed = [`endpoint ${name}`];
+  if (!config.synchronous) return { deleted: true, removed };
+
+  const status = await awaitCompletion(
+    async () => {
+      const current = await describeEndpoint(clients, name);
+      if (current === undefined)
+        return { state: 'succeeded', message: 'The SageMaker endpoint was deleted successfully.' };
+      const state = current.EndpointStatus ?? 'unknown';
+      return {
+        state: 'in progress',
+        message: `Still waiting for deletion; the endpoint is ${state}`,
+        backendState: state,
+      };
+    },
+    {
+      timeoutSeconds: config.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS.delete,
+      label: `Deleting endpoint '${name}'`,
+      interruptHint: `SageMaker goes on deleting '${name}'; its config, model and model.tar.gz stay (run the delete again to remove them).`,
+      ...options,
+    },
+  );
+  if (status.state !== 'succeeded') throw operationError('deletion', status);
+  if (config.archive || endpointConfig === undefined) return { deleted: true, removed };
+
+  removed.push(...(await deleteEndpointConfig(clients, endpointConfig.EndpointConfigName as string)));
+  for (const variant of endpointConfig.ProductionVariants ?? []) {
+    if (variant.ModelName) removed.push(...(await deleteModelAndArtifact(clients, variant.ModelName)));
+  }
+  return { deleted: true, removed };
+}
