@@ -1,7 +1,7 @@
-import { BerthError } from '@berth/core';
+import { BerthError, type OperationOptions } from '@berth/core';
 import type { AwsClients } from './aws-clients.js';
 import { awsError, isNotFound } from './aws-errors.js';
-import { awaitCompletion, type OperationOptions, operationError } from './operation-waiter.js';
+import { awaitCompletion, operationError } from './operation-waiter.js';
 import { DEFAULT_TIMEOUT_SECONDS, type SageMakerConfig } from './sagemaker-config.js';
 import {
   deleteEndpointConfig,

@@ -1,17 +1,11 @@
 import type { ProductionVariant } from '@aws-sdk/client-sagemaker';
-import { BerthError } from '@berth/core';
+import { BerthError, type OperationOptions } from '@berth/core';
 import type { AwsClients } from './aws-clients.js';
 import { awsError } from './aws-errors.js';
 import type { DefaultResources } from './default-resources.js';
 import { type ModelPackage, prepareModel } from './model-package.js';
 import { type UploadedModel, uploadModelArchive } from './model-upload.js';
-import {
-  awaitCompletion,
-  formatElapsed,
-  type OperationOptions,
-  type OperationStatus,
-  operationError,
-} from './operation-waiter.js';
+import { awaitCompletion, type OperationStatus, operationError } from './operation-waiter.js';
 import { checkEndpointName, endpointConfigName, modelName as uniqueModelName } from './resource-names.js';
 import { FLAVOR_TAG, MODEL_URI_TAG, stringifyTags, tagValue } from './resource-tags.js';
 import { explainRollback, type RolloutReport, rolloutDeploymentConfig, rolloutStrategy } from './rollout.js';
@@ -92,6 +86,7 @@ interface DeployBase {
 }
 
 const UPDATE_GRACE_MS = 20_000;
+const UPLOAD_REPORT_MS = 2000;
 
 export async function deploy(context: FlowContext, request: DeployRequest): Promise<DeployResult> {
   const { values: config } = request.config;
@@ -237,14 +232,19 @@ async function upload(
   const started = Date.now();
   const hint = 'Nothing has been created in SageMaker yet; the partial upload is removed.';
   options.onProgress?.({ message: `Uploading model.tar.gz to s3://${bucket}/${key}`, interruptHint: hint });
+  let reported = 0;
   return uploadModelArchive(context.clients, model.directory, bucket, key, {
     ...(options.signal ? { signal: options.signal } : {}),
-    onProgress: (bytes) =>
+    onProgress: (bytes) => {
+      // One message per few seconds: a pipe gets a line per new message.
+      if (Date.now() - reported < UPLOAD_REPORT_MS) return;
+      reported = Date.now();
       options.onProgress?.({
-        message: `Uploading model.tar.gz to s3://${bucket}/${key}: ${formatBytes(bytes)} (${formatElapsed(Date.now() - started)})`,
+        message: `Uploading model.tar.gz to s3://${bucket}/${key}: ${formatBytes(bytes)} sent`,
         elapsedMs: Date.now() - started,
         interruptHint: hint,
-      }),
+      });
+    },
   });
 }
 

@@ -1,12 +1,12 @@
 import type { DescribeModelCommandOutput, ProductionVariant } from '@aws-sdk/client-sagemaker';
-import { BerthError } from '@berth/core';
+import { BerthError, type OperationOptions } from '@berth/core';
 import { closestMatch } from '@berth/core/internal';
 import type { AwsClients } from './aws-clients.js';
 import { awsError } from './aws-errors.js';
 import { deleteDeploymentFlow } from './delete-flow.js';
 import { describeDeployment, endpointView, type SageMakerEndpoint } from './deployment-view.js';
 import { parseS3Url, SAGEMAKER_OBJECT_TAGGING } from './model-upload.js';
-import { awaitCompletion, type OperationOptions, type OperationStatus, operationError } from './operation-waiter.js';
+import { awaitCompletion, type OperationStatus, operationError } from './operation-waiter.js';
 import { endpointConfigName, modelName as uniqueModelName } from './resource-names.js';
 import { ENDPOINT_KIND_TAG } from './resource-tags.js';
 import { APP_NAME_TAG, DEFAULT_TIMEOUT_SECONDS, type SageMakerConfig } from './sagemaker-config.js';

@@ -1,25 +1,12 @@
-import { BerthError } from '@berth/core';
+import { BerthError, type OperationOptions } from '@berth/core';
 
 /**
  * Waiting for SageMaker, as MLflow's `_SageMakerOperation.await_completion` does: poll a status
- * function every 5 s until it is no longer in progress or the time is up. Berth reports progress as
- * it waits (each state change, and every 4th poll — MLflow's log cadence — otherwise), and stops
- * waiting when the caller's signal aborts, saying what goes on in AWS.
+ * function every 5 s until it is no longer in progress or the time is up. Berth reports every poll
+ * through `onProgress` (spec 1.1: the message says what SageMaker says, `elapsedMs` how long it has
+ * been; hosts throttle and show the elapsed time), and stops waiting when the caller's signal aborts,
+ * saying what goes on in AWS.
  */
-
-/** Core's spec 1.1 progress event (declared here until core exports it). */
-export interface ProgressEvent {
-  message: string;
-  state?: string;
-  elapsedMs?: number;
-  /** What happens if the user stops waiting now. */
-  interruptHint?: string;
-}
-
-export interface OperationOptions {
-  onProgress?: (event: ProgressEvent) => void;
-  signal?: AbortSignal;
-}
 
 export type OperationState = 'in progress' | 'succeeded' | 'failed' | 'timed out';
 
@@ -39,7 +26,6 @@ export interface WaitOptions extends OperationOptions {
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 5000;
-const HEARTBEAT_POLLS = 4;
 
 /** `BERTH_SAGEMAKER_POLL_SECONDS` shortens the 5 s poll (loopback test servers answer at once). */
 export function pollIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
@@ -59,22 +45,17 @@ export async function awaitCompletion(
   const interval = options.pollIntervalMs ?? pollIntervalMs();
   const started = Date.now();
   const deadline = started + options.timeoutSeconds * 1000;
-  let last: string | undefined;
-  for (let poll = 0; ; poll++) {
+  for (;;) {
     throwIfAborted(options);
     const status = await check();
     const elapsedMs = Date.now() - started;
     if (status.state !== 'in progress') return status;
-    const shown = `${status.backendState ?? ''}|${status.message}`;
-    if (shown !== last || poll % HEARTBEAT_POLLS === 0) {
-      options.onProgress?.({
-        message: `${options.label}: ${status.message} (${formatElapsed(elapsedMs)})`,
-        ...(status.backendState === undefined ? {} : { state: status.backendState }),
-        elapsedMs,
-        interruptHint: options.interruptHint,
-      });
-      last = shown;
-    }
+    options.onProgress?.({
+      message: `${options.label}: ${status.message}`,
+      ...(status.backendState === undefined ? {} : { state: status.backendState }),
+      elapsedMs,
+      interruptHint: options.interruptHint,
+    });
     if (Date.now() + interval > deadline) {
       return {
         state: 'timed out',

@@ -69,8 +69,22 @@ function capacitySize(step: string | number): { Type: 'INSTANCE_COUNT' | 'CAPACI
 
 export function alarmNames(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
-  const names = Array.isArray(value) ? value : value.split(',');
-  return names.map((name) => name.trim()).filter((name) => name !== '');
+  let names: unknown = value;
+  // The CLI keeps '["a","b"]' as text (the key also takes a plain string).
+  if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      names = JSON.parse(value);
+    } catch {
+      throw BerthError.invalidParameterValue(
+        `rollback_alarms '${value}' is neither a JSON list nor a comma-separated list.`,
+      );
+    }
+  }
+  if (typeof names === 'string') names = names.split(',');
+  if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) {
+    throw BerthError.invalidParameterValue('rollback_alarms must list CloudWatch alarm names.');
+  }
+  return (names as string[]).map((name) => name.trim()).filter((name) => name !== '');
 }
 
 /** What the result of a guarded update says. */

@@ -168,22 +168,19 @@ function buildSchema() {
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
       .optional()
-      .meta({ defaultDescription: 'mlflow-sagemaker-<region>-<account>, created if missing' })
-      .describe('S3 bucket for model.tar.gz (uploaded to <model-name>/model.tar.gz)'),
+      .meta({ defaultDescription: 'mlflow-sagemaker-<region>-<account>' })
+      .describe('S3 bucket for model.tar.gz (the default one is created if missing)'),
     image_url: z
       .string()
       .min(1)
       .optional()
-      .meta({
-        defaultDescription:
-          "onnx/js: BERTH_SAGEMAKER_IMAGE_URL, else ECR 'berth-scoring-server'; python_function: MLFLOW_SAGEMAKER_DEPLOY_IMG_URL, else ECR 'mlflow-pyfunc'",
-      })
+      .meta({ defaultDescription: 'by flavor (see Images)' })
       .describe('Serving container image'),
     region_name: z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')
       .optional()
-      .meta({ defaultDescription: "the URI's region, else the AWS SDK's (AWS_REGION, profile), else us-west-2" })
+      .meta({ defaultDescription: "the URI's, else the SDK's, else us-west-2" })
       .describe('AWS region'),
     archive: z
       .boolean()
@@ -198,14 +195,14 @@ function buildSchema() {
     vpc_config: vpcConfig.optional().describe('VpcConfig of the model: {"SecurityGroupIds":[…],"Subnets":[…]}'),
     data_capture_config: orOff(dataCaptureConfig)
       .optional()
-      .meta({ defaultDescription: 'none; on update, the current one is kept' })
+      .meta({ defaultDescription: 'none (update: kept)' })
       .describe('DataCaptureConfig of the endpoint config'),
     synchronous: z.boolean().default(true).describe('Wait until the operation completes (false requires archive=true)'),
     timeout_seconds: z
       .int()
       .min(1)
       .optional()
-      .meta({ defaultDescription: '1200 (create, update, endpoints), 300 (delete)' })
+      .meta({ defaultDescription: '1200 (delete: 300)' })
       .describe('How long a synchronous operation waits'),
     variant_name: z
       .string()
@@ -219,11 +216,11 @@ function buildSchema() {
       .describe(`Tags for the model and the endpoint ({"key":"value"}); '${APP_NAME_TAG}' is reserved`),
     async_inference_config: orOff(asyncInferenceConfig)
       .optional()
-      .meta({ defaultDescription: 'none (a real-time endpoint); on update, the current one is kept' })
+      .meta({ defaultDescription: 'none (update: kept)' })
       .describe('AsyncInferenceConfig of the endpoint config: an asynchronous-inference endpoint'),
     serverless_config: orOff(serverlessConfig)
       .optional()
-      .meta({ defaultDescription: 'none (instances); on update, the current one is kept' })
+      .meta({ defaultDescription: 'none (update: kept)' })
       .describe('ServerlessConfig of the production variant: {"MemorySizeInMB":2048,"MaxConcurrency":5}'),
     mode: z
       .enum(DEPLOYMENT_MODES)
@@ -240,14 +237,14 @@ function buildSchema() {
     traffic_step: z
       .union([z.int().min(1), z.string().regex(/^\d+%?$/, "an instance count such as 2 or a percentage such as '10%'")])
       .optional()
-      .meta({ defaultDescription: "'10%' for CANARY and LINEAR" })
+      .meta({ defaultDescription: "'10%'" })
       .describe('update only: canary size or linear step, instances (2) or a percentage (10%)'),
     wait_interval_seconds: z
       .int()
       .min(0)
       .max(3600)
       .optional()
-      .meta({ defaultDescription: '300 with traffic_routing' })
+      .meta({ defaultDescription: '300' })
       .describe('update only: seconds between traffic shifting steps'),
     termination_wait_seconds: z
       .int()

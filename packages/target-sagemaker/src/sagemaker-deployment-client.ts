@@ -4,6 +4,7 @@ import {
   type CreateDeploymentOptions,
   type DeleteDeploymentOptions,
   type EndpointOption,
+  type OperationOptions,
   type PredictionInput,
   type PredictionsResponse,
   type PredictOptions,
@@ -28,19 +29,10 @@ import {
   updateEndpointTraffic,
 } from './endpoint-traffic.js';
 import { explain, type InvocationTarget, predict, predictStream } from './invocation.js';
-import type { OperationOptions } from './operation-waiter.js';
 import { resolveRegion } from './region.js';
 import { type ConfigOperation, type ParsedConfig, parseSageMakerConfig } from './sagemaker-config.js';
 import { describeEndpoint } from './sagemaker-resources.js';
 import { parseSageMakerTargetUri, type SageMakerTargetUri } from './sagemaker-target-uri.js';
-
-/** The target contract version this package implements. */
-export const specificationVersion = 'v1';
-
-/** Options of the operations that wait: core's spec 1.1 progress and cancellation. */
-export type SageMakerCreateOptions = CreateDeploymentOptions & OperationOptions;
-export type SageMakerUpdateOptions = UpdateDeploymentOptions & OperationOptions;
-export type SageMakerDeleteOptions = DeleteDeploymentOptions & OperationOptions;
 
 export interface SageMakerPredictOptions extends PredictOptions {
   /** Asynchronous-inference endpoints: how long to wait for the answer (default 600 s). */
@@ -63,7 +55,6 @@ interface Session {
  * and parses config.
  */
 export class SageMakerDeploymentClient extends BaseDeploymentClient {
-  static override readonly specificationVersion = specificationVersion;
   readonly uri: SageMakerTargetUri;
   readonly #sessions = new Map<string, Promise<Session>>();
 
@@ -72,7 +63,7 @@ export class SageMakerDeploymentClient extends BaseDeploymentClient {
     this.uri = parseSageMakerTargetUri(targetUri);
   }
 
-  async createDeployment(name: string, modelUri: string, options: SageMakerCreateOptions = {}): Promise<DeployResult> {
+  async createDeployment(name: string, modelUri: string, options: CreateDeploymentOptions = {}): Promise<DeployResult> {
     checkNoEndpoint(options.endpoint, 'create');
     const config = this.#parse(options.config, 'create');
     const session = await this.#session(config);
@@ -86,7 +77,7 @@ export class SageMakerDeploymentClient extends BaseDeploymentClient {
     });
   }
 
-  async updateDeployment(name: string, options: SageMakerUpdateOptions = {}): Promise<DeployResult> {
+  async updateDeployment(name: string, options: UpdateDeploymentOptions = {}): Promise<DeployResult> {
     checkNoEndpoint(options.endpoint, 'update');
     if (!options.modelUri) {
       throw BerthError.invalidParameterValue('A model_uri must be provided when updating a SageMaker deployment', {
@@ -106,12 +97,12 @@ export class SageMakerDeploymentClient extends BaseDeploymentClient {
   }
 
   /** Idempotent: a missing endpoint is success (`deleted: false`). */
-  async deleteDeployment(name: string, options: SageMakerDeleteOptions = {}): Promise<void> {
+  async deleteDeployment(name: string, options: DeleteDeploymentOptions = {}): Promise<void> {
     await this.deleteDeploymentWithReport(name, options);
   }
 
   /** deleteDeployment, saying what was removed. */
-  async deleteDeploymentWithReport(name: string, options: SageMakerDeleteOptions = {}): Promise<DeleteResult> {
+  async deleteDeploymentWithReport(name: string, options: DeleteDeploymentOptions = {}): Promise<DeleteResult> {
     checkNoEndpoint(options.endpoint, 'delete');
     const config = this.#parse(options.config, 'delete');
     const { clients } = await this.#session(config);
@@ -239,7 +230,7 @@ export class SageMakerDeploymentClient extends BaseDeploymentClient {
   }
 
   /** Destroys every AWS SDK client this client built (their sockets and timers). */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     const sessions = [...this.#sessions.values()];
     this.#sessions.clear();
     for (const settled of await Promise.allSettled(sessions)) {
@@ -268,9 +259,12 @@ export class SageMakerDeploymentClient extends BaseDeploymentClient {
   }
 }
 
+/** The caller's progress and signal; every event's elapsed time counts from the start of the whole operation. */
 function operationOptions(options: OperationOptions): OperationOptions {
+  const started = Date.now();
+  const onProgress = options.onProgress;
   return {
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(onProgress ? { onProgress: (event) => onProgress({ ...event, elapsedMs: Date.now() - started }) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
 }
