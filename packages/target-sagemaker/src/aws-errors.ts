@@ -58,7 +58,10 @@ export function isNotFound(error: unknown): boolean {
   const name = errorName(error);
   if (NOT_FOUND.has(name)) return true;
   const message = (error as SdkErrorLike | undefined)?.message ?? '';
-  return name === 'ValidationException' && /could not find|does not exist|not found/i.test(message);
+  return (
+    (name === 'ValidationException' || name === 'ValidationError') &&
+    /could not find|does not exist|not found/i.test(message)
+  );
 }
 
 export function codeFor(error: unknown): ErrorCode {

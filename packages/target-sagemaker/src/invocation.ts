@@ -122,7 +122,8 @@ export async function predict(
       options.signal ? { abortSignal: options.signal } : {},
     );
   } catch (error) {
-    if (errorName(error) === 'ValidationError' || (errorName(error) === 'ValidationException' && !isNotFound(error))) {
+    const name = errorName(error);
+    if ((name === 'ValidationError' || name === 'ValidationException') && !isNotFound(error)) {
       const asyncConfig = await asyncInferenceConfigOf(clients, target.endpointName).catch(() => undefined);
       if (asyncConfig !== undefined) return predictAsync(clients, target, body, contentType, asyncConfig, options);
     }
@@ -254,9 +255,11 @@ async function predictAsync(
     const text = await awaitAsyncAnswer(clients, target, queued.OutputLocation, queued.FailureLocation, options);
     return predictionsFrom(text, 'application/json', target);
   } finally {
-    await s3.client
-      .send(new s3.sdk.DeleteObjectCommand({ Bucket: output.bucket, Key: inputKey }))
-      .catch(() => undefined);
+    try {
+      await s3.client.send(new s3.sdk.DeleteObjectCommand({ Bucket: output.bucket, Key: inputKey }));
+    } catch {
+      // The answer is what matters; a left-over input object is harmless.
+    }
   }
 }
 
