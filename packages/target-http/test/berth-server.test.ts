@@ -84,6 +84,25 @@ describe('against a real berth serve -t local', () => {
     expect(explanation.attributions).toHaveLength(3);
   }, 60_000);
 
+  it('MLflow mode works against the same server’s MLflow routes (list, get, predict, stream)', async () => {
+    const mlflow = new HttpDeploymentClient(`${server.url}?server=mlflow`, {
+      environment: { ...process.env, BERTH_TOKEN: TOKEN },
+    });
+    const endpoints = await mlflow.listEndpoints();
+    expect(endpoints.find((endpoint) => endpoint.name === 'ops')).toMatchObject({
+      endpoint_type: 'berth/deployment',
+      endpoint_url: `${server.url}/endpoints/ops/invocations`,
+      url: `${server.url}/endpoints/ops/invocations`,
+    });
+    expect((await mlflow.getEndpoint('ops')).model).toMatchObject({ name: irisModel });
+    expect((await mlflow.predict('ops', irisInput)).predictions).toHaveLength(3);
+    const chunks: Record<string, unknown>[] = [];
+    for await (const chunk of mlflow.predictStream('ops', irisInput)) chunks.push(chunk);
+    expect(chunks.flatMap((chunk) => chunk.predictions as unknown[])).toHaveLength(3);
+    await expect(mlflow.getEndpoint('nope')).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
+    await mlflow.close();
+  }, 60_000);
+
   it('refuses a missing token, a wrong one, and a read-only token on a write', async () => {
     const none = await failure(clientFor(server, null).listDeployments());
     expect(none.code).toBe('UNAUTHENTICATED');
@@ -141,7 +160,8 @@ describe('a server restarted in the middle of a poll', () => {
   it('is reported as a lost operation with the state the target keeps, which stays usable', async () => {
     const state = temporaryDirectory('berth-http-restart-');
     let server = await startBerthServer({ stateDirectory: state });
-    const client = clientFor(server);
+    // Retries 2, 4, 8, … 64 s apart (126 s in all): room for a restart on a busy machine.
+    const client = clientFor(server, TOKEN, { BERTH_HTTP_REQUEST_BACKOFF_FACTOR: '1' });
     const restarted: Promise<void>[] = [];
     try {
       const error = await failure(
@@ -182,5 +202,5 @@ describe('a server restarted in the middle of a poll', () => {
       await client.close();
       await server.stop();
     }
-  }, 120_000);
+  }, 240_000);
 });

@@ -1,7 +1,7 @@
 import { BerthError } from '@berth/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HttpDeploymentClient } from '../src/index.js';
-import { closeAllLoopbackServers, type LoopbackServer } from './loopback-server.js';
+import { closeAllLoopbackServers, type LoopbackServer, startLoopbackServer } from './loopback-server.js';
 import { exchange, mlflowClientResults, recorded, startGatewayFixture } from './mlflow-gateway-fixture.js';
 
 /** MLflow's results with its base URL filled in. */
@@ -25,15 +25,29 @@ afterEach(async () => {
 const requests = () => gateway.seen.map((request) => `${request.method} ${request.url}`);
 
 describe(`MLflow mode against the answers of a real gateway (${recorded.recordedWith})`, () => {
-  it('tells a gateway from a Berth server with one request, then uses MLflow routes', async () => {
+  it('tells a gateway from a Berth server once per client, then uses MLflow routes', async () => {
     const client = new HttpDeploymentClient(gateway.url);
     await client.getEndpoint('chat');
     await client.getEndpoint('chat');
     expect(requests()).toEqual([
       'GET /api/berth/v1/server',
+      'GET /health',
       'GET /api/2.0/endpoints/chat',
       'GET /api/2.0/endpoints/chat',
     ]);
+  });
+
+  it('a URI that is neither a Berth server nor a gateway is said to be so', async () => {
+    const other = await startLoopbackServer((_request, response) => {
+      response.writeHead(404).end('<h1>Not Found</h1>');
+    });
+    const error = (await new HttpDeploymentClient(other.url)
+      .listEndpoints()
+      .catch((caught: unknown) => caught)) as BerthError;
+    expect(error.code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(error.message).toBe(
+      `The server at ${other.url} is neither a Berth server (GET /api/berth/v1/server answered 404) nor an MLflow AI Gateway (GET /health answered 404).`,
+    );
   });
 
   it('skips the question with ?server=mlflow or BERTH_SERVER_KIND=mlflow', async () => {
@@ -125,8 +139,8 @@ describe(`MLflow mode against the answers of a real gateway (${recorded.recorded
     expect(error.code).toBe('NOT_IMPLEMENTED');
     expect(error.message).toContain(`The server at ${gateway.url} is an MLflow AI Gateway`);
     expect(error.suggestions.join('\n')).toContain('berth serve');
-    // Detection only: nothing was sent to a Berth route beyond the one question.
-    expect(requests()).toEqual(['GET /api/berth/v1/server']);
+    // Detection only: nothing was sent beyond the two questions.
+    expect(requests()).toEqual(['GET /api/berth/v1/server', 'GET /health']);
   });
 
   it('-C server=mlflow on create forces MLflow mode without asking', async () => {
