@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { BerthError } from '@berth/core';
 
 export type Access = 'read' | 'write';
@@ -12,7 +12,7 @@ export interface TokenOptions {
 
 export const MIN_TOKEN_LENGTH = 16;
 
-type Grant = 'readWrite' | 'readOnly';
+export type Grant = 'readWrite' | 'readOnly';
 
 interface StoredToken {
   digest: Buffer;
@@ -20,7 +20,7 @@ interface StoredToken {
 }
 
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 function checkToken(token: string, role: string): void {
@@ -114,7 +114,11 @@ const READ_ONLY: AuthResult = {
 const ALLOWED: AuthResult = { ok: true };
 
 export function authorize(tokens: AccessTokens, header: string | undefined, access: Access): AuthResult {
-  const grant = tokens.grantOf(header);
+  return decide(tokens.grantOf(header), access);
+}
+
+/** What a grant (or none) may do on a route of `access`. */
+export function decide(grant: Grant | undefined, access: Access): AuthResult {
   if (grant === undefined) return UNAUTHENTICATED;
   if (access === 'write' && grant !== 'readWrite') return READ_ONLY;
   return ALLOWED;

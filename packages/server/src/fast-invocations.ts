@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { BerthError } from '@berth/core';
-import { type AccessTokens, authorize } from './access-tokens.js';
+import { type AccessTokens, decide, type Grant } from './access-tokens.js';
 import type { EndpointCatalog, InvocationTarget } from './endpoint-catalog.js';
 import { errorJson, errorReply } from './error-reply.js';
 import { parseRequestHead, type RequestHead } from './raw-http-head.js';
@@ -32,6 +32,13 @@ export interface FastInvocationOptions {
 }
 
 const ROUTE = '/endpoints/:name/invocations';
+
+interface ForwardPlan {
+  host: string;
+  port: number;
+  /** The request line and host header. */
+  headStart: string;
+}
 const STREAM_MARKER = Buffer.from('"stream"');
 
 function invocationName(target: string): string | undefined {
@@ -59,6 +66,9 @@ export class FastInvocations {
   private readonly pipeline: UpstreamPipeline;
   private readonly connections = new Set<FastConnection>();
   private readonly proxyCounter: { inc(): void };
+  private readonly plans = new WeakMap<InvocationTarget, ForwardPlan>();
+  /** Counts one answered invocation (same series as node:http's invocation route). */
+  readonly record: (status: number, seconds: number) => void;
 
   constructor(readonly options: FastInvocationOptions) {
     this.pipeline = new UpstreamPipeline({
@@ -67,6 +77,7 @@ export class FastInvocations {
       silenceTimeoutMs: 10 * 60_000,
     });
     this.proxyCounter = options.metrics.invocations.bind({ mode: 'proxy' });
+    this.record = options.metrics.recorder(ROUTE, 'POST');
   }
 
   /** Takes a new connection. */
@@ -89,6 +100,22 @@ export class FastInvocations {
     this.pipeline.close();
   }
 
+  /** How to address a deployment, worked out once per lookup (the catalog reuses its answer for 2 s). */
+  planFor(resolved: InvocationTarget): ForwardPlan {
+    let plan = this.plans.get(resolved);
+    if (!plan) {
+      const url = resolved.proxyUrl as URL;
+      const path = `${url.pathname.replace(/\/+$/, '')}/invocations${url.search}`;
+      plan = {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port || 80),
+        headStart: `POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\n`,
+      };
+      this.plans.set(resolved, plan);
+    }
+    return plan;
+  }
+
   send(host: string, port: number, call: UpstreamCall): void {
     this.proxyCounter.inc();
     this.pipeline.send(host, port, call);
@@ -97,6 +124,13 @@ export class FastInvocations {
 
 class FastConnection {
   private buffer: Buffer | undefined;
+  /**
+   * The last header this connection proved a token with, and its grant: a client repeats the same
+   * header on every request, so the hash is computed once per connection. Only a header that was
+   * granted is kept, so a connection without a valid token always pays the full constant-time check.
+   */
+  private knownHeader: string | undefined;
+  private knownGrant: Grant | undefined;
   private busy = false;
   private closing = false;
   private done = false;
@@ -126,6 +160,16 @@ class FastConnection {
     socket.setTimeout(owner.options.idleTimeoutMs, () => {
       if (!this.busy) socket.destroy();
     });
+  }
+
+  private grantOf(header: string | undefined): Grant | undefined {
+    if (header !== undefined && header === this.knownHeader) return this.knownGrant;
+    const grant = this.owner.options.tokens.grantOf(header);
+    if (grant !== undefined) {
+      this.knownHeader = header;
+      this.knownGrant = grant;
+    }
+    return grant;
   }
 
   closeWhenIdle(): void {
@@ -187,7 +231,7 @@ class FastConnection {
   private async serve(head: RequestHead, name: string, request: Buffer): Promise<void> {
     const started = performance.now();
     const options = this.owner.options;
-    const auth = authorize(options.tokens, head.authorization, 'read');
+    const auth = decide(this.grantOf(head.authorization), 'read');
     if (!auth.ok) {
       const extra = auth.status === 401 ? 'www-authenticate: Bearer realm="berth"\r\n' : '';
       return this.answer(auth.status, errorJson(auth.code, auth.message), head.close, started, extra);
@@ -224,18 +268,16 @@ class FastConnection {
     started: number,
     firstTry: boolean,
   ): void {
-    const url = resolved.proxyUrl as URL;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const port = Number(url.port || 80);
-    const path = `${url.pathname.replace(/\/+$/, '')}/invocations${url.search}`;
-    let upstreamHead = `POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\ncontent-length: ${body.length}\r\n`;
-    if (head.contentType !== undefined) upstreamHead += `content-type: ${head.contentType}\r\n`;
-    if (head.accept !== undefined) upstreamHead += `accept: ${head.accept}\r\n`;
-    const bytes = Buffer.concat([Buffer.from(`${upstreamHead}\r\n`, 'latin1'), body]);
+    const plan = this.owner.planFor(resolved);
+    let text = `${plan.headStart}content-length: ${body.length}\r\n`;
+    if (head.contentType !== undefined) text += `content-type: ${head.contentType}\r\n`;
+    if (head.accept !== undefined) text += `accept: ${head.accept}\r\n`;
+    const upstreamHead = Buffer.from(`${text}\r\n`, 'latin1');
     let status = 502;
     let closeAfter = head.close;
     const call: UpstreamCall = {
-      bytes,
+      head: upstreamHead,
+      body,
       onHead: (answer) => {
         status = answer.status;
         closeAfter ||= answer.close;
@@ -271,11 +313,11 @@ class FastConnection {
         this.answerUnavailable(name, head, started, error);
       },
       onAbort: () => {
-        this.owner.options.metrics.observeRequest(ROUTE, 'POST', 499, (performance.now() - started) / 1000);
+        this.owner.record(499, (performance.now() - started) / 1000);
         this.socket.destroy();
       },
     };
-    this.owner.send(host, port, call);
+    this.owner.send(plan.host, plan.port, call);
   }
 
   private answerUnavailable(name: string, head: RequestHead, started: number, error: unknown): void {
@@ -298,7 +340,7 @@ class FastConnection {
 
   /** One request is answered: count it, then read the next one (or close). */
   private complete(status: number, close: boolean, started: number): void {
-    this.owner.options.metrics.observeRequest(ROUTE, 'POST', status, (performance.now() - started) / 1000);
+    this.owner.record(status, (performance.now() - started) / 1000);
     this.busy = false;
     if (this.socket.isPaused()) this.socket.resume();
     if (close || this.closing || this.socket.destroyed) {

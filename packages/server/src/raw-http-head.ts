@@ -88,6 +88,10 @@ export function parseRequestHead(buffer: Buffer): HeadResult {
   return head;
 }
 
+const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*(?:\r|$)/i;
+const CHUNKED = /\r\ntransfer-encoding:[^\r]*chunked[ \t]*(?:\r|$)/i;
+const CONNECTION = /\r\nconnection:[ \t]*([^\r]*)/i;
+
 export interface ResponseHead {
   status: number;
   headBytes: number;
@@ -109,20 +113,15 @@ export function parseResponseHead(buffer: Buffer, offset: number): ResponseHead 
     throw new Error(`the upstream answered something that is not HTTP: ${JSON.stringify(text.slice(0, 40))}`);
   const status = Number(text.slice(9, 12));
   if (!Number.isInteger(status) || status < 100) throw new Error('the upstream answer has no status');
-  let length: number | undefined;
-  let chunked = false;
+  // Regular expressions over the head text: no per-line strings on the path every answer takes.
+  const lengthMatch = CONTENT_LENGTH.exec(text);
+  const length = lengthMatch ? Number(lengthMatch[1]) : undefined;
+  const chunked = CHUNKED.test(text);
+  const connection = CONNECTION.exec(text)?.[1];
   let close = text.startsWith('HTTP/1.0');
-  for (const line of text.split('\r\n').slice(1)) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    if (name === 'content-length') length = Number(value);
-    else if (name === 'transfer-encoding') chunked = /chunked\s*$/i.test(value);
-    else if (name === 'connection') {
-      if (/close/i.test(value)) close = true;
-      else if (/keep-alive/i.test(value)) close = false;
-    }
+  if (connection !== undefined) {
+    if (/close/i.test(connection)) close = true;
+    else if (/keep-alive/i.test(connection)) close = false;
   }
   const headBytes = end + 4 - offset;
   // No body: 1xx, 204, 304 (a POST to /invocations never gets these, but framing must not hang on them).

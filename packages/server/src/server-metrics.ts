@@ -129,19 +129,27 @@ export class ServerMetrics {
 
   /** Records one answered request; `route` must be a template (bounded), never a raw URL. */
   observeRequest(route: string, method: string, status: number, seconds: number): void {
+    this.recorder(route, method)(status, seconds);
+  }
+
+  /** A recorder bound to one route and method, for a path that records on every request. */
+  recorder(route: string, method: string): (status: number, seconds: number) => void {
     const key = `${method} ${route}`;
     let entry = this.bound.get(key);
     if (!entry) {
       entry = { duration: this.duration.bind({ route }), statuses: new Map() };
       this.bound.set(key, entry);
     }
-    let counter = entry.statuses.get(status);
-    if (!counter) {
-      counter = this.requests.bind({ route, method, status: String(status) });
-      entry.statuses.set(status, counter);
-    }
-    counter.inc();
-    entry.duration.observe(seconds);
+    const { duration, statuses } = entry;
+    return (status, seconds) => {
+      let counter = statuses.get(status);
+      if (!counter) {
+        counter = this.requests.bind({ route, method, status: String(status) });
+        statuses.set(status, counter);
+      }
+      counter.inc();
+      duration.observe(seconds);
+    };
   }
 
   exposition(): string {

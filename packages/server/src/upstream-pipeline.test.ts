@@ -40,8 +40,11 @@ async function scriptedServer(answer: (index: number, socket: Socket, connection
   return { port: typeof address === 'object' && address ? address.port : 0, connections: () => connections };
 }
 
-function request(body: string): Buffer {
-  return Buffer.from(`POST /invocations HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
+function request(body: string): { head: Buffer; body: Buffer } {
+  return {
+    head: Buffer.from(`POST /invocations HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n`),
+    body: Buffer.from(body),
+  };
 }
 
 interface Outcome {
@@ -60,7 +63,7 @@ function call(body: string): { call: UpstreamCall; outcome: Promise<Outcome> } {
   return {
     outcome,
     call: {
-      bytes: request(body),
+      ...request(body),
       onHead: (head) => {
         state.head = head;
       },

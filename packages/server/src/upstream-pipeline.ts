@@ -10,8 +10,9 @@ import { chunkedBodyEnd, parseResponseHead, type ResponseHead } from './raw-http
  */
 
 export interface UpstreamCall {
-  /** The whole request: head and body. */
-  bytes: Buffer;
+  /** The request head (blank line included) and its body, written together. */
+  head: Buffer;
+  body: Buffer;
   onHead(head: ResponseHead): void;
   /** Bytes of the answer, head included, in order; `last` on the final piece. */
   onBytes(bytes: Buffer, last: boolean): void;
@@ -89,7 +90,8 @@ class PipelinedConnection {
         this.socket.uncork();
       });
     }
-    this.socket.write(pending.call.bytes);
+    this.socket.write(pending.call.head);
+    if (pending.call.body.length > 0) this.socket.write(pending.call.body);
   }
 
   private onData(chunk: Buffer): void {
