@@ -54,12 +54,19 @@ export async function awaitOperation(
     } catch (error) {
       if (HttpError.isInstance(error) && error.statusCode === 404)
         throw await operationLost(connection, operation, context);
+      if (HttpError.isInstance(error) && error.statusCode === undefined && !options.signal?.aborted) {
+        throw contactLost(connection, operation, context, error);
+      }
       throw error;
     }
+    const revision = operation.revision;
     operation = parseBerthAnswer('operation', answer, `GET ${connection.urlFor(path)}`);
     report.update(operation);
-    // A wait of 0 (a very short request timeout) must not turn the loop into a busy one.
-    if (waitSeconds === 0 && operation.state === 'running') await sleep(250, undefined, { signal: options.signal });
+    // An unchanged answer came back at once (a wait of 0, or a server that does not long-poll):
+    // a short pause keeps the loop from turning into a busy one.
+    if (operation.state === 'running' && operation.revision === revision) {
+      await sleep(250, undefined, options.signal ? { signal: options.signal } : {});
+    }
   }
   if (operation.state === 'failed') {
     throw await context.failure(
@@ -107,6 +114,24 @@ function progressReporter(options: OperationOptions, interruptHint: string) {
         emit(operation.progress);
     },
   };
+}
+
+/** The server stopped answering (retries included) while the operation ran: it may go on there. */
+function contactLost(
+  connection: HttpConnection,
+  operation: OperationResource,
+  context: OperationContext,
+  cause: HttpError,
+): BerthError {
+  return new BerthError(
+    `Lost contact with the server at ${connection.baseUrl} while ${context.doing} (operation ${operation.id}): ${cause.message}. The operation may still be running there.`,
+    {
+      code: 'TEMPORARILY_UNAVAILABLE',
+      cause,
+      suggestions: [`When the server answers again, check the result with '${context.checkCommand}'.`],
+      details: { operationId: operation.id },
+    },
+  );
 }
 
 async function operationLost(

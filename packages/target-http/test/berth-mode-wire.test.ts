@@ -258,6 +258,40 @@ describe('operations', () => {
     expect(error.suggestions[0]).toContain(`berth get -t ${server.url} --name iris`);
   });
 
+  it('a server that stops answering mid-operation is reported as lost contact, after core’s retries', async () => {
+    vi.stubEnv('BERTH_HTTP_REQUEST_MAX_RETRIES', '2');
+    const server = await fakeBerthServer({
+      'POST /api/berth/v1/deployments': (_request, response) => {
+        answerJson(response, 202, operation({}));
+        // Gone once the operation is accepted, as a crashed server would be.
+        setImmediate(() => void server.close());
+      },
+    });
+    const error = await failure(new HttpDeploymentClient(server.url).createDeployment('iris', '/m'));
+    expect(error.code).toBe('TEMPORARILY_UNAVAILABLE');
+    expect(error.message).toMatch(
+      /^Lost contact with the server at http:\/\/127\.0\.0\.1:\d+ while creating deployment 'iris' \(operation op-1\): API request to GET \S+ failed with exception fetch failed \(ECONNREFUSED\)\. The operation may still be running there\.$/,
+    );
+    expect((error.cause as BerthError).details).toEqual({ retries: 2 });
+    expect(error.suggestions[0]).toContain(`berth get -t ${server.url} --name iris`);
+  });
+
+  it('a server that answers a long poll at once is not polled in a busy loop', async () => {
+    let polls = 0;
+    const server = await fakeBerthServer({
+      'POST /api/berth/v1/deployments': (_request, response) => answerJson(response, 202, operation({})),
+      'GET /api/berth/v1/operations/op-1': (_request, response) => {
+        polls++;
+        const done = polls >= 4;
+        answerJson(response, 200, operation(done ? { state: 'succeeded', revision: 2, result: { name: 'iris' } } : {}));
+      },
+    });
+    const started = Date.now();
+    expect(await new HttpDeploymentClient(server.url).createDeployment('iris', '/m')).toEqual({ name: 'iris' });
+    expect(polls).toBe(4);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3 * 240);
+  });
+
   it('stopping the wait (the signal) leaves the operation to the server', async () => {
     const server = await fakeBerthServer({
       'POST /api/berth/v1/endpoints': (_request, response) =>
