@@ -24,8 +24,18 @@ export interface ArtifactContext {
   storeUri: string;
 }
 
+/** Asked only for an `mlflow-artifacts:` URI (it may have to open the tracking store). */
+export type ArtifactContextSource = () => Promise<ArtifactContext>;
+
+/** No tracking store: s3:// and http(s):// URIs given directly. */
+export const NO_TRACKING_STORE: ArtifactContextSource = async () => ({ server: undefined, storeUri: 'none' });
+
 /** Downloads everything under an artifact URI into `directory` (which exists and is empty). */
-export async function downloadArtifactTree(uri: string, directory: string, context: ArtifactContext): Promise<void> {
+export async function downloadArtifactTree(
+  uri: string,
+  directory: string,
+  contextSource: ArtifactContextSource,
+): Promise<void> {
   const scheme = uriScheme(uri);
   if (scheme === '' || scheme === 'file') {
     const source = localPathOf(uri);
@@ -36,7 +46,7 @@ export async function downloadArtifactTree(uri: string, directory: string, conte
     return;
   }
   if (scheme === 'mlflow-artifacts') {
-    const { base, artifactPath } = mlflowArtifactsLocation(uri, context);
+    const { base, artifactPath } = mlflowArtifactsLocation(uri, await contextSource());
     return downloadProxiedArtifacts(base, artifactPath, directory, { server: base, source: 'MLFLOW_TRACKING_URI' });
   }
   if (scheme === 's3') {

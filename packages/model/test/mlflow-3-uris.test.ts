@@ -164,6 +164,21 @@ describe.each<ArtifactMode>(['proxied', 'plain'])('MLflow 3.6 tracking server, %
     });
   }
 
+  it('MLFLOW_REGISTRY_URI serves models:/ URIs, as in MLflow, when the tracking store is elsewhere', async () => {
+    process.env.MLFLOW_REGISTRY_URI = server.url;
+    process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '0';
+    // No tracking store at all: the registry's own server resolves what it recorded.
+    process.env.MLFLOW_TRACKING_URI = 'sqlite:///' + path.join(await tempDir(), 'absent.db');
+    const directory = await resolveModelUri('models:/iris@champion', { cacheDir: await tempDir() });
+    await expectSamePredictions(
+      directory,
+      pyfunc['models:/iris@champion'] as Predictions[string],
+      server.manifest.example,
+    );
+    const error = await rejection(resolveModelUri(uris().runMlflow3, { cacheDir: await tempDir() }));
+    expect(error.message).toContain('Cannot open the MLflow database');
+  });
+
   describe('what is missing is RESOURCE_DOES_NOT_EXIST, named as MLflow names it', () => {
     it.each([
       ['runs:/0123456789abcdef0123456789abcdef/model', 'Run with id=0123456789abcdef0123456789abcdef not found'],
