@@ -110,7 +110,28 @@ async function downloadProxiedArtifacts(
     if (ARCHIVE.test(root)) return downloadArchive(fileUrl(''), directory);
     throw missingMLmodelError(`mlflow-artifacts:/${root}`);
   }
-  for (const relative of files) await downloadFile(fileUrl(relative), directory, relative, endpoint);
+  await inParallel(files, DOWNLOADS_AT_ONCE, (relative) =>
+    downloadFile(fileUrl(relative), directory, relative, endpoint),
+  );
+}
+
+/** Files of one model fetched at once from the artifact proxy (MLflow's client uses a thread pool too). */
+const DOWNLOADS_AT_ONCE = 4;
+
+/** Runs `task` over `items`, at most `limit` at a time; the first failure rejects (the rest finish first). */
+async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length && failures.length === 0) {
+      const item = items[next++] as T;
+      await task(item).catch((error: unknown) => {
+        failures.push(error);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failures.length > 0) throw failures[0];
 }
 
 const MAX_TREE_DEPTH = 32;

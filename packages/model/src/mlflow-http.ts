@@ -164,10 +164,10 @@ function describeHttpFailure(
   const body = error.responseBody ?? '';
   const mlflow = parseMlflowErrorBody(body);
   if (mlflow !== undefined) {
+    // MLflow's message is the whole story; the HTTP exchange behind it would only repeat it.
     return new BerthError(mlflow.message ?? `${method} ${redact(url)} answered ${error.statusCode}`, {
       code: mlflow.errorCode,
       details: { status: error.statusCode },
-      cause: error,
     });
   }
   if (kind === 'api') return notMlflowServerError(url, method, endpoint, error.statusCode, '', undefined, body);
@@ -222,25 +222,31 @@ function unreachableError(
   const suggestions = [
     timedOut
       ? 'To wait longer, set MLFLOW_HTTP_REQUEST_TIMEOUT (or BERTH_HTTP_REQUEST_TIMEOUT) to more seconds.'
-      : reason.tls
-        ? 'If the server uses a private certificate authority, point NODE_EXTRA_CA_CERTS at its certificate (PEM).'
-        : endpoint.server
+      : (reason.suggestion ??
+        (endpoint.server
           ? `Check that the server is running and that ${endpoint.source ?? 'MLFLOW_TRACKING_URI'} is its address (e.g. http://127.0.0.1:5000 for \`mlflow server --port 5000\`).`
-          : 'Check the address and that the server is running.',
+          : 'Check the address and that the server is running.')),
   ];
   if (!timedOut && !reason.tls) {
     suggestions.push(
       'Retries follow MLFLOW_HTTP_REQUEST_MAX_RETRIES (default 7) and MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR.',
     );
   }
+  // No `cause`: the message already names it, and the CLI would print it a second time.
   return new BerthError(`Could not reach ${where}: ${reason.text}; ${method} ${redact(url)} failed${tried}.`, {
     code: timedOut ? 'DEADLINE_EXCEEDED' : 'TEMPORARILY_UNAVAILABLE',
     suggestions,
-    cause: httpError ?? cause,
   });
 }
 
-function timeoutReason(error: HttpError | undefined): { text: string; tls: boolean } {
+interface NetworkReason {
+  text: string;
+  tls: boolean;
+  /** What to do, when it is specific to the cause. */
+  suggestion?: string;
+}
+
+function timeoutReason(error: HttpError | undefined): NetworkReason {
   const seconds = /after ([\d.]+) seconds/.exec(error?.message ?? '')?.[1];
   return { text: `no answer within ${seconds ?? 'the timeout of'} seconds`, tls: false };
 }
@@ -265,7 +271,7 @@ function systemCause(error: unknown): SystemCause | undefined {
 
 const TLS_CODE = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 
-export function networkReason(error: unknown, url: string): { text: string; tls: boolean } {
+export function networkReason(error: unknown, url: string): NetworkReason {
   const cause = systemCause(error);
   const code = cause?.code ?? '';
   const host = cause?.hostname ?? hostOf(url);
@@ -286,11 +292,24 @@ export function networkReason(error: unknown, url: string): { text: string; tls:
     case 'ENETUNREACH':
       return { text: `host '${host}' is unreachable (${code})`, tls: false };
   }
-  const message = cause?.message ?? (error instanceof Error ? error.message : String(error));
+  const message = opensslReason(cause?.message ?? (error instanceof Error ? error.message : String(error)));
   if (TLS_CODE.test(code) || /certificate|ssl|tls/i.test(message)) {
-    return { text: `TLS failed: ${message}${code && !message.includes(code) ? ` (${code})` : ''}`, tls: true };
+    const plainHttp = code === 'ERR_SSL_WRONG_VERSION_NUMBER';
+    return {
+      text: `TLS failed: ${message}${code && !message.includes(code) ? ` (${code})` : ''}${plainHttp ? ' — the server may not speak TLS' : ''}`,
+      tls: true,
+      suggestion: plainHttp
+        ? 'If the server listens on plain http, write the address with http://.'
+        : 'If the server uses a private certificate authority, point NODE_EXTRA_CA_CERTS at its certificate (PEM).',
+    };
   }
   return { text: code && !message.includes(code) ? `${message} (${code})` : message, tls: false };
+}
+
+/** OpenSSL's `<id>:error:<code>:<library>:<function>:<reason>:<file>:<line>:` → its reason. */
+function opensslReason(message: string): string {
+  const parts = message.trim().split(':');
+  return parts.length >= 6 && parts[1] === 'error' ? (parts[5] as string) : message.trim();
 }
 
 function hostOf(url: string): string {

@@ -88,7 +88,11 @@ describe('an unreachable tracking server', () => {
     expect(selfSigned.suggestions[0]).toContain('NODE_EXTRA_CA_CERTS');
     const plain = await listen(http.createServer((_request, response) => response.end('{}')));
     const wrongProtocol = await resolveWith(plain.replace('http:', 'https:'));
-    expect(wrongProtocol.message).toContain('TLS failed:');
+    // OpenSSL's reason only, not its "<id>:error:<code>:…:<file>:<line>" dump.
+    expect(wrongProtocol.message).toContain(
+      'TLS failed: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER) — the server may not speak TLS;',
+    );
+    expect(wrongProtocol.suggestions[0]).toBe('If the server listens on plain http, write the address with http://.');
   });
 
   it('no answer within MLFLOW_HTTP_REQUEST_TIMEOUT is DEADLINE_EXCEEDED (exit 9), not retried', async () => {
