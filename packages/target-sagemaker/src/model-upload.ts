@@ -1,6 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { BerthError } from '@berth/core';
+import type { Pack } from 'tar';
 import type { AwsClients } from './aws-clients.js';
 import { awsError } from './aws-errors.js';
 
@@ -32,6 +33,19 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The model directory as the `model.tar.gz` stream that create uploads and run-local extracts
+ * (one packer for both, so run-local serves exactly what SageMaker gets).
+ */
+export async function createModelArchive(directory: string): Promise<Pack> {
+  const entries = (await readdir(directory)).filter((entry) => !EXCLUDED_ENTRIES.has(entry)).sort();
+  if (entries.length === 0) {
+    throw BerthError.invalidParameterValue(`The model directory ${directory} is empty; there is nothing to upload.`);
+  }
+  const { create } = await import('tar');
+  return create({ gzip: true, cwd: directory, portable: true }, entries);
+}
+
 export async function uploadModelArchive(
   clients: AwsClients,
   directory: string,
@@ -39,16 +53,11 @@ export async function uploadModelArchive(
   key: string,
   options: UploadOptions = {},
 ): Promise<UploadedModel> {
-  const entries = (await readdir(directory)).filter((entry) => !EXCLUDED_ENTRIES.has(entry)).sort();
-  if (entries.length === 0) {
-    throw BerthError.invalidParameterValue(`The model directory ${directory} is empty; there is nothing to upload.`);
-  }
-  const [{ create }, { Upload }, { client }] = await Promise.all([
-    import('tar'),
+  const [archive, { Upload }, { client }] = await Promise.all([
+    createModelArchive(directory),
     import('@aws-sdk/lib-storage'),
     clients.s3(),
   ]);
-  const archive = create({ gzip: true, cwd: directory, portable: true }, entries);
   // lib-storage takes Node Readables; tar's minipass stream is piped into one (with backpressure).
   let bytes = 0;
   const body = new Transform({
