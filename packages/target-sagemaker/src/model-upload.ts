@@ -43,7 +43,9 @@ export async function createModelArchive(directory: string): Promise<Pack> {
     throw BerthError.invalidParameterValue(`The model directory ${directory} is empty; there is nothing to upload.`);
   }
   const { create } = await import('tar');
-  return create({ gzip: true, cwd: directory, portable: true }, entries);
+  // tar reads files in blocks of up to 16 MiB by default, and several can wait for gzip at once;
+  // 1 MiB blocks keep the pipeline's memory near the upload's own part buffers (bench/sagemaker).
+  return create({ gzip: true, cwd: directory, portable: true, maxReadSize: 1024 * 1024 }, entries);
 }
 
 export async function uploadModelArchive(
