@@ -64,8 +64,7 @@ describe.skipIf(skipWithoutMoto('berth CLI against moto_server'))(
         'instance_typ=ml.m5.large',
       ]);
       expect(result.code).toBe(3);
-      expect(result.stderr).toContain("'instance_typ'");
-      expect(result.stderr).toContain('instance_type');
+      expect(result.stderr).toContain("'instance_typ' (did you mean 'instance_type'?)");
       expect((await clients.sagemaker.send(new ListModelsCommand({}))).Models).toEqual([]);
     });
 
