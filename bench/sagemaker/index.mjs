@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -118,15 +118,24 @@ try {
 
 async function benchList() {
   const control = sagemaker.control;
-  control.handle('CreateModel', { ModelName: 'bench-model', ExecutionRoleArn: ROLE, PrimaryContainer: { Image: 'x/berth-scoring-server:0.1.0' } });
+  control.handle('CreateModel', {
+    ModelName: 'bench-model',
+    ExecutionRoleArn: ROLE,
+    PrimaryContainer: { Image: 'x/berth-scoring-server:0.1.0' },
+  });
   control.handle('CreateEndpointConfig', {
     EndpointConfigName: 'bench-config',
-    ProductionVariants: [{ VariantName: 'v', ModelName: 'bench-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }],
+    ProductionVariants: [
+      { VariantName: 'v', ModelName: 'bench-model', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+    ],
   });
-  for (const name of ['bench-a', 'bench-b', 'bench-c']) control.handle('CreateEndpoint', { EndpointName: name, EndpointConfigName: 'bench-config' });
+  for (const name of ['bench-a', 'bench-b', 'bench-c'])
+    control.handle('CreateEndpoint', { EndpointName: name, EndpointConfigName: 'bench-config' });
   // Let them reach InService (no latency, no containers).
   await new Promise((resolve) => setTimeout(resolve, 50));
-  const listed = JSON.parse((await timeOnce([process.execPath, bin, 'list', '-t', 'sagemaker', '--json'], { cwd: withTarget, env })).stdout);
+  const listed = JSON.parse(
+    (await timeOnce([process.execPath, bin, 'list', '-t', 'sagemaker', '--json'], { cwd: withTarget, env })).stdout,
+  );
   if (listed.length !== 3) throw new Error(`berth list returned ${listed.length} deployments, expected 3`);
 
   const cases = [
@@ -139,18 +148,24 @@ async function benchList() {
     { label: 'berth help -t sagemaker', args: [process.execPath, bin, 'help', '-t', 'sagemaker'], cwd: withTarget },
   ];
   const runs = Number(values.runs);
-  for (let index = 0; index < Number(values.warmup); index++) for (const item of cases) await timeOnce(item.args, { cwd: item.cwd, env });
+  for (let index = 0; index < Number(values.warmup); index++)
+    for (const item of cases) await timeOnce(item.args, { cwd: item.cwd, env });
   const samples = cases.map(() => []);
   for (let index = 0; index < runs; index++) {
-    for (const [position, item] of cases.entries()) samples[position].push((await timeOnce(item.args, { cwd: item.cwd, env })).elapsed);
+    for (const [position, item] of cases.entries())
+      samples[position].push((await timeOnce(item.args, { cwd: item.cwd, env })).elapsed);
   }
   const medians = samples.map(median);
   const [node, list, helpWith, helpWithout, targetsWith, targetsWithout, targetHelp] = medians;
   console.log(`\nlist (${runs} interleaved runs each, medians)`);
   console.log('case                               median ms   min ms');
-  cases.forEach((item, position) =>
-    console.log(`${item.label.padEnd(34)} ${medians[position].toFixed(1).padStart(9)} ${Math.min(...samples[position]).toFixed(1).padStart(8)}`),
-  );
+  for (const [position, item] of cases.entries()) {
+    console.log(
+      `${item.label.padEnd(34)} ${medians[position].toFixed(1).padStart(9)} ${Math.min(...samples[position])
+        .toFixed(1)
+        .padStart(8)}`,
+    );
+  }
   const ratios = {
     'list / node -e 0': { value: list / node, goal: '≤ 2.5', met: list / node <= 2.5 },
     '--help with / without the target': { value: helpWith / helpWithout, goal: '≈ 1.0 (unchanged)' },
@@ -158,9 +173,14 @@ async function benchList() {
     'help -t sagemaker / node -e 0': { value: targetHelp / node, goal: 'reported' },
   };
   for (const [label, ratio] of Object.entries(ratios)) {
-    console.log(`  ${label.padEnd(36)} ${ratio.value.toFixed(2)}×   goal ${ratio.goal}${ratio.met === undefined ? '' : ratio.met ? ' — met' : ' — NOT met'}`);
+    console.log(
+      `  ${label.padEnd(36)} ${ratio.value.toFixed(2)}×   goal ${ratio.goal}${ratio.met === undefined ? '' : ratio.met ? ' — met' : ' — NOT met'}`,
+    );
   }
-  results.list = { medians: Object.fromEntries(cases.map((item, position) => [item.label, medians[position]])), ratios };
+  results.list = {
+    medians: Object.fromEntries(cases.map((item, position) => [item.label, medians[position]])),
+    ratios,
+  };
 }
 
 async function benchUpload() {
@@ -221,12 +241,32 @@ async function benchUpload() {
   const motoPeak = Math.max(...motoRuns.map((run) => run.peakMb));
   const archiveMb = sinkRuns[0].bytes / 1024 / 1024;
   const rate = (ms) => `${(sizeMb / (ms / 1000)).toFixed(1)} MB/s`;
-  console.log(`\nupload (${sizeMb} MB model directory of random bytes; medians of ${tarRuns.length} runs, moto ${motoRuns.length})`);
+  console.log(
+    `\nupload (${sizeMb} MB model directory of random bytes; medians of ${tarRuns.length} runs, moto ${motoRuns.length})`,
+  );
   console.log(`  tar czf - | cat > /dev/null            ${tarMs.toFixed(0).padStart(7)} ms   ${rate(tarMs)}`);
-  console.log(`  berth create → S3 that keeps nothing   ${sinkMs.toFixed(0).padStart(7)} ms   ${rate(sinkMs)}, archive ${archiveMb.toFixed(1)} MB, peak RSS ${sinkPeak.toFixed(0)} MB`);
-  console.log(`  berth create → moto's S3               ${motoMs.toFixed(0).padStart(7)} ms   ${rate(motoMs)}, peak RSS ${motoPeak.toFixed(0)} MB`);
-  console.log(`  ratio berth (null S3) / tar            ${(sinkMs / tarMs).toFixed(2)}×   goal ≤ 1.5 — ${sinkMs / tarMs <= 1.5 ? 'met' : 'NOT met'}`);
+  console.log(
+    `  berth create → S3 that keeps nothing   ${sinkMs.toFixed(0).padStart(7)} ms   ${rate(sinkMs)}, archive ${archiveMb.toFixed(1)} MB, peak RSS ${sinkPeak.toFixed(0)} MB`,
+  );
+  console.log(
+    `  berth create → moto's S3               ${motoMs.toFixed(0).padStart(7)} ms   ${rate(motoMs)}, peak RSS ${motoPeak.toFixed(0)} MB`,
+  );
+  console.log(
+    `  ratio berth (null S3) / tar            ${(sinkMs / tarMs).toFixed(2)}×   goal ≤ 1.5 — ${sinkMs / tarMs <= 1.5 ? 'met' : 'NOT met'}`,
+  );
   console.log(`  ratio berth (moto) / tar               ${(motoMs / tarMs).toFixed(2)}×   (moto's S3 speed included)`);
-  console.log(`  peak RSS of the CLI                    ${Math.max(sinkPeak, motoPeak).toFixed(0).padStart(7)} MB   goal ≤ 150 — ${Math.max(sinkPeak, motoPeak) <= 150 ? 'met' : 'NOT met'}`);
-  results.upload = { sizeMb, tarMs, sinkMs, motoMs, sinkRatio: sinkMs / tarMs, motoRatio: motoMs / tarMs, sinkPeak, motoPeak, archiveMb };
+  console.log(
+    `  peak RSS of the CLI                    ${Math.max(sinkPeak, motoPeak).toFixed(0).padStart(7)} MB   goal ≤ 150 — ${Math.max(sinkPeak, motoPeak) <= 150 ? 'met' : 'NOT met'}`,
+  );
+  results.upload = {
+    sizeMb,
+    tarMs,
+    sinkMs,
+    motoMs,
+    sinkRatio: sinkMs / tarMs,
+    motoRatio: motoMs / tarMs,
+    sinkPeak,
+    motoPeak,
+    archiveMb,
+  };
 }

@@ -17,7 +17,10 @@ export async function loadLoopbackAws() {
   await mkdir(outdir, { recursive: true });
   await build({
     entryPoints: {
-      'loopback-sagemaker-server': path.join(packageDir, 'test/support/loopback-sagemaker/loopback-sagemaker-server.ts'),
+      'loopback-sagemaker-server': path.join(
+        packageDir,
+        'test/support/loopback-sagemaker/loopback-sagemaker-server.ts',
+      ),
       'moto-server': path.join(packageDir, 'test/support/moto-server.ts'),
     },
     outdir,
@@ -42,7 +45,11 @@ export async function projectWithTarget(directory, withTarget = true) {
   await mkdirs(path.join(directory, 'node_modules/@berth'), { recursive: true });
   await writeFile(
     path.join(directory, 'package.json'),
-    JSON.stringify({ name: 'bench', private: true, dependencies: withTarget ? { '@berth/target-sagemaker': '*' } : {} }),
+    JSON.stringify({
+      name: 'bench',
+      private: true,
+      dependencies: withTarget ? { '@berth/target-sagemaker': '*' } : {},
+    }),
   );
   if (withTarget) await symlink(packageDir, path.join(directory, 'node_modules/@berth/target-sagemaker'), 'dir');
   return directory;

@@ -443,9 +443,13 @@ async function updateEndpoint(
   } catch (error) {
     throw awsError(error, `Could not update the SageMaker endpoint '${name}'`);
   }
-  await retag(clients, existing.EndpointArn, plan.endpointTags, request.options);
   const result = { ...base, endpointConfigName: configName, variantName: variant.VariantName as string };
-  if (!config.synchronous) return { ...result, state: 'Updating' };
+  // The tags say what the endpoint serves: retag once the update took (or at once when not
+  // waiting), so a refused or rolled-back update leaves them naming the model still served.
+  if (!config.synchronous) {
+    await retag(clients, existing.EndpointArn, plan.endpointTags, request.options);
+    return { ...result, state: 'Updating' };
+  }
 
   const strategy = plan.rolloutConfig ? ` (${rolloutStrategy(plan.rolloutConfig)} rollout)` : '';
   const status = await awaitCompletion(updateStatus(clients, name, configName), {
@@ -455,6 +459,7 @@ async function updateEndpoint(
     ...request.options,
   });
   if (status.state === 'succeeded') {
+    await retag(clients, existing.EndpointArn, plan.endpointTags, request.options);
     const removed = config.archive
       ? []
       : await cleanUpReplaced(clients, request.mode, previousVariants, existing.EndpointConfigName);
