@@ -134,6 +134,9 @@ export async function startLoopbackSageMaker(options: LoopbackSageMakerOptions =
     }
   }
 
+  // Clients keep idle sockets open without a timeout of their own: if the server closed an idle one
+  // (node's default is after 5 s) just as a client reused it, that request would fail ECONNRESET.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   let closed: Promise<void> | undefined;
