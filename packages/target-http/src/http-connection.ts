@@ -69,11 +69,6 @@ export class HttpConnection {
     return text === '' ? url : `${url}?${text}`;
   }
 
-  /** Where the credentials come from (a variable name), for messages; undefined when none are set. */
-  async credentialSource(): Promise<string | undefined> {
-    return (await this.loadCredentials()).source;
-  }
-
   async send(method: string, path: string, options: SendOptions): Promise<Response> {
     const url = this.urlFor(path, options.query);
     const credentials = await this.loadCredentials();
@@ -109,7 +104,7 @@ export class HttpConnection {
         { ...this.retry, timeoutSeconds: options.stream ? 0 : limit.seconds, fetch: transport.fetch },
       );
     } catch (error) {
-      throw this.explain(error, method, url, options.timeout, credentials);
+      throw this.explainFailure(error, method, url, options.timeout, credentials);
     } finally {
       clearTimeout(headersTimer);
     }
@@ -132,7 +127,7 @@ export class HttpConnection {
     try {
       return await response.text();
     } catch (error) {
-      throw this.explain(error, method, url, timeout, {});
+      throw this.explainFailure(error, method, url, timeout, {});
     }
   }
 
@@ -150,7 +145,7 @@ export class HttpConnection {
         try {
           result = await withTimeout(reader.read(), seconds, () => this.timeoutError(method, url, timeout));
         } catch (error) {
-          throw this.explain(error, method, url, timeout, {});
+          throw this.explainFailure(error, method, url, timeout, {});
         }
         if (result.done) return;
         yield result.value;
@@ -174,7 +169,7 @@ export class HttpConnection {
     return this.credentials;
   }
 
-  private explain(
+  private explainFailure(
     error: unknown,
     method: string,
     url: string,
