@@ -81,8 +81,9 @@ class PipelinedConnection {
 
   send(pending: Pending): void {
     this.pending.push(pending);
-    // Everything written in this turn leaves in one writev at its end.
-    if (!this.corked) {
+    // Everything written in this turn leaves in one writev at its end; a request alone in flight
+    // has nothing to wait for and goes at once (the c=1 latency).
+    if (!this.corked && this.pending.length > 1) {
       this.corked = true;
       this.socket.cork();
       setImmediate(() => {
