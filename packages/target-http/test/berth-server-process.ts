@@ -106,7 +106,7 @@ export async function startBerthServer(options: StartOptions = {}): Promise<Bert
 function firstLine(child: ChildProcess, stderr: () => string): Promise<{ url: string; port: number }> {
   return new Promise((resolvePromise, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    const timer = setTimeout(() => reject(new Error(`berth serve did not start in 60 s:\n${stderr()}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`berth serve did not start in 120 s:\n${stderr()}`)), 120_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`berth serve exited (${code}) before it served:\n${stderr()}`));

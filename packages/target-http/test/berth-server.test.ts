@@ -43,13 +43,13 @@ describe('against a real berth serve -t local', () => {
   beforeAll(async () => {
     server = await startBerthServer({ readOnlyToken: true });
     client = clientFor(server);
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     for (const name of ['ops', 'aborted', 'ro']) await client.deleteDeployment(name).catch(() => undefined);
     await client.close();
     await server.stop();
-  }, 90_000);
+  }, 150_000);
 
   it('follows a create to its end as an operation, with progress that says what stopping means', async () => {
     const events: ProgressEvent[] = [];
@@ -61,7 +61,7 @@ describe('against a real berth serve -t local', () => {
     }
     const response = await client.predict('ops', irisInput);
     expect(response.predictions).toHaveLength(3);
-  }, 90_000);
+  }, 150_000);
 
   it('an interrupted wait leaves the create running on the server, which finishes it', async () => {
     const controller = new AbortController();
@@ -73,7 +73,7 @@ describe('against a real berth serve -t local', () => {
     await expect
       .poll(async () => (await client.getDeployment('aborted').catch(() => undefined))?.state, { timeout: 60_000 })
       .toBe('ready');
-  }, 90_000);
+  }, 150_000);
 
   it('streams and explains through the server', async () => {
     const chunks: Record<string, unknown>[] = [];

@@ -47,7 +47,7 @@ function berth(args: string[], environment: Record<string, string | undefined> =
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -66,13 +66,13 @@ const updatedModel = copyOfIris('iris-v2');
 beforeAll(async () => {
   server = await startBerthServer();
   url = server.url;
-}, 90_000);
+}, 150_000);
 
 afterAll(async () => {
   await berth(['delete', '-t', url, '--name', 'cli-iris']);
   await server.stop();
   removeTemporaryDirectories();
-}, 90_000);
+}, 150_000);
 
 describe('berth … -t http://127.0.0.1:PORT against berth serve -t local, as a user runs it', () => {
   it('create, predict, predict-stream, update, list, get, delete', async () => {

@@ -43,6 +43,6 @@ describeTarget(
     endpointConfig: (deployments) => ({ traffic: { [deployments[0] as string]: 100 } }),
     states: ['ready', 'starting', 'unhealthy', 'crashed'],
     prefix: 'http-kit',
-    timeoutMs: 90_000,
+    timeoutMs: 150_000,
   },
 );
