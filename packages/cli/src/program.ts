@@ -32,9 +32,10 @@ const contentTypeOption = () =>
 const deploymentCommands = () => import('./commands/deployment-commands.js');
 const endpointCommands = () => import('./commands/endpoint-commands.js');
 const predictionCommands = () => import('./commands/prediction-commands.js');
-const targetCommands = () => import('./commands/target-commands.js');
-const targetsCommand = () => import('./commands/targets-command.js');
-const targetPackagesCommand = () => import('./commands/target-packages-command.js');
+const helpCommand = () => import('./commands/help-command.js');
+const runLocalCommand = () => import('./commands/run-local-command.js');
+const targetsListCommand = () => import('./commands/targets-list-command.js');
+const targetsInstallCommands = () => import('./commands/targets-install-commands.js');
 const serveCommand = () => import('./commands/serve-command.js');
 
 /**
@@ -133,7 +134,7 @@ function addTargetCommands(program: Command): void {
     .addOption(jsonOption())
     .action(async (commandName, options) => {
       if (commandName !== undefined) return showCommandHelp(program, commandName);
-      return (await targetCommands()).showTargetHelp(options, () => program.outputHelp());
+      return (await helpCommand()).showTargetHelp(options, () => program.outputHelp());
     });
 
   program
@@ -145,7 +146,7 @@ function addTargetCommands(program: Command): void {
     .option('-f, --flavor <flavor>', 'which flavor to serve (inferred by the target if not given)')
     .addOption(configOption())
     .addOption(jsonOption())
-    .action(async (options) => (await targetCommands()).runLocal(options));
+    .action(async (options) => (await runLocalCommand()).runLocal(options));
 }
 
 function addPredictionCommands(program: Command): void {
@@ -224,21 +225,21 @@ function addTargetsCommand(program: Command): void {
     .command('list', { isDefault: true })
     .description('List installed targets: name, package, version, where found, URI syntax, summary (the default).')
     .addOption(jsonOption())
-    .action(async (options) => (await targetsCommand()).listTargets(options));
+    .action(async (options) => (await targetsListCommand()).listTargets(options));
 
   targets
     .command('add')
     .description('Install target packages (npm specs, tarballs or folders) into the plugin folder under BERTH_HOME.')
     .argument('<packages...>', 'what npm install takes: a name, name@version, a tarball or a folder')
     .addOption(jsonOption())
-    .action(async (specs, options) => (await targetPackagesCommand()).addTargets(specs, options));
+    .action(async (specs, options) => (await targetsInstallCommands()).addTargets(specs, options));
 
   targets
     .command('remove')
     .description('Uninstall target packages from the plugin folder under BERTH_HOME.')
     .argument('<packages...>', 'package names')
     .addOption(jsonOption())
-    .action(async (names, options) => (await targetPackagesCommand()).removeTargets(names, options));
+    .action(async (names, options) => (await targetsInstallCommands()).removeTargets(names, options));
 }
 
 function addServeCommand(program: Command): void {
