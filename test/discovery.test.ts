@@ -13,7 +13,7 @@ import {
 } from './helpers/berth-process.js';
 import { check, NPM_ENVIRONMENT, npm, pack } from './helpers/packages.js';
 
-// Discovery as users get it: core, cli and the fixture targets packed with `pnpm pack`, installed
+// Discovery as users get it: core, cli (with server, its dependency) and the fixture targets packed with `pnpm pack`, installed
 // from the tarballs with npm into (a) a project, (b) a global prefix, (c) a bare global CLI plus
 // `berth targets add` into BERTH_HOME — then driven through the installed `berth` bin.
 
@@ -21,6 +21,7 @@ const repository = join(testDirectory, '..');
 const PACKAGES = {
   core: join(repository, 'packages', 'core'),
   cli: join(repository, 'packages', 'cli'),
+  server: join(repository, 'packages', 'server'), // the cli's dependency, for `berth serve`
   fake: join(testDirectory, 'fixtures', 'berth-target-fake'),
   bundled: join(testDirectory, 'fixtures', 'berth-target-bundled'),
 } as const;
@@ -89,7 +90,7 @@ describe('installed into a project with npm', () => {
       `${JSON.stringify({ name: 'berth-e2e-project', version: '1.0.0', private: true }, null, 2)}\n`,
     );
     check(
-      await npm(['install', tarballs.core, tarballs.cli, tarballs.fake, tarballs.bundled], project),
+      await npm(['install', tarballs.core, tarballs.cli, tarballs.server, tarballs.fake, tarballs.bundled], project),
       'npm install (project)',
     );
     const home = join(root, 'home-project');
@@ -150,7 +151,7 @@ describe('installed globally with npm i -g --prefix', () => {
     await mkdir(elsewhere);
     check(
       await npm(
-        ['install', '-g', '--prefix', prefix, tarballs.core, tarballs.cli, tarballs.fake, tarballs.bundled],
+        ['install', '-g', '--prefix', prefix, tarballs.core, tarballs.cli, tarballs.server, tarballs.fake, tarballs.bundled],
         root,
       ),
       'npm install -g',
@@ -194,7 +195,7 @@ describe('a bare global CLI with berth targets add', () => {
     elsewhere = join(root, 'elsewhere-bare');
     home = join(root, 'home-plugins');
     await mkdir(elsewhere);
-    check(await npm(['install', '-g', '--prefix', prefix, tarballs.core, tarballs.cli], root), 'npm install -g (bare)');
+    check(await npm(['install', '-g', '--prefix', prefix, tarballs.core, tarballs.cli, tarballs.server], root), 'npm install -g (bare)');
     berth = berthAt(join(prefix, 'bin', 'berth'), home);
   });
 

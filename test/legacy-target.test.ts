@@ -30,12 +30,13 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'berth-legacy-'));
   const core = await pack(join(repository, 'packages', 'core'), join(root, 'tarballs', 'core'));
   const cli = await pack(join(repository, 'packages', 'cli'), join(root, 'tarballs', 'cli'));
+  const server = await pack(join(repository, 'packages', 'server'), join(root, 'tarballs', 'server'));
   project = join(root, 'project');
   home = join(root, 'home');
   await mkdir(project);
   await mkdir(home);
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'legacy-user', private: true }));
-  check(await npm(['install', core, cli, LEGACY_TARGET], project), 'npm install core, cli and the legacy target');
+  check(await npm(['install', core, cli, server, LEGACY_TARGET], project), 'npm install core, cli and the legacy target');
 }, 300_000);
 
 afterAll(async () => {
