@@ -151,7 +151,17 @@ describe('installed globally with npm i -g --prefix', () => {
     await mkdir(elsewhere);
     check(
       await npm(
-        ['install', '-g', '--prefix', prefix, tarballs.core, tarballs.cli, tarballs.server, tarballs.fake, tarballs.bundled],
+        [
+          'install',
+          '-g',
+          '--prefix',
+          prefix,
+          tarballs.core,
+          tarballs.cli,
+          tarballs.server,
+          tarballs.fake,
+          tarballs.bundled,
+        ],
         root,
       ),
       'npm install -g',
@@ -195,7 +205,10 @@ describe('a bare global CLI with berth targets add', () => {
     elsewhere = join(root, 'elsewhere-bare');
     home = join(root, 'home-plugins');
     await mkdir(elsewhere);
-    check(await npm(['install', '-g', '--prefix', prefix, tarballs.core, tarballs.cli, tarballs.server], root), 'npm install -g (bare)');
+    check(
+      await npm(['install', '-g', '--prefix', prefix, tarballs.core, tarballs.cli, tarballs.server], root),
+      'npm install -g (bare)',
+    );
     berth = berthAt(join(prefix, 'bin', 'berth'), home);
   });
 

@@ -36,7 +36,10 @@ beforeAll(async () => {
   await mkdir(project);
   await mkdir(home);
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'legacy-user', private: true }));
-  check(await npm(['install', core, cli, server, LEGACY_TARGET], project), 'npm install core, cli and the legacy target');
+  check(
+    await npm(['install', core, cli, server, LEGACY_TARGET], project),
+    'npm install core, cli and the legacy target',
+  );
 }, 300_000);
 
 afterAll(async () => {
