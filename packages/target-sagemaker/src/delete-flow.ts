@@ -39,18 +39,40 @@ export async function deleteDeploymentFlow(
   const endpointConfig = endpoint.EndpointConfigName
     ? await describeEndpointConfig(clients, endpoint.EndpointConfigName)
     : undefined;
-  if (endpoint.EndpointStatus !== 'Deleting') {
-    const { client, sdk } = await clients.sagemaker();
-    try {
-      await client.send(new sdk.DeleteEndpointCommand({ EndpointName: name }));
-    } catch (error) {
-      if (isNotFound(error)) return { deleted: false, removed: [] };
-      throw awsError(error, `Could not delete the SageMaker endpoint '${name}'`);
-    }
+  if (endpoint.EndpointStatus !== 'Deleting' && !(await sendDeleteEndpoint(clients, name))) {
+    return { deleted: false, removed: [] };
   }
   const removed = [`endpoint ${name}`];
   if (!config.synchronous) return { deleted: true, removed };
 
+  await awaitEndpointGone(clients, name, config.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS.delete, options);
+  if (config.archive || endpointConfig === undefined) return { deleted: true, removed };
+
+  removed.push(...(await deleteEndpointConfig(clients, endpointConfig.EndpointConfigName as string)));
+  for (const variant of endpointConfig.ProductionVariants ?? []) {
+    if (variant.ModelName) removed.push(...(await deleteModelAndArtifact(clients, variant.ModelName)));
+  }
+  return { deleted: true, removed };
+}
+
+/** DeleteEndpoint; false when there was no such endpoint. */
+async function sendDeleteEndpoint(clients: AwsClients, name: string): Promise<boolean> {
+  const { client, sdk } = await clients.sagemaker();
+  try {
+    await client.send(new sdk.DeleteEndpointCommand({ EndpointName: name }));
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw awsError(error, `Could not delete the SageMaker endpoint '${name}'`);
+  }
+}
+
+async function awaitEndpointGone(
+  clients: AwsClients,
+  name: string,
+  timeoutSeconds: number,
+  options: OperationOptions,
+): Promise<void> {
   const status = await awaitCompletion(
     async () => {
       const current = await describeEndpoint(clients, name);
@@ -64,18 +86,24 @@ export async function deleteDeploymentFlow(
       };
     },
     {
-      timeoutSeconds: config.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS.delete,
+      timeoutSeconds,
       label: `Deleting endpoint '${name}'`,
       interruptHint: `SageMaker goes on deleting '${name}'; its config, model and model.tar.gz stay (run the delete again to remove them).`,
       ...options,
     },
   );
   if (status.state !== 'succeeded') throw operationError('deletion', status);
-  if (config.archive || endpointConfig === undefined) return { deleted: true, removed };
+}
 
-  removed.push(...(await deleteEndpointConfig(clients, endpointConfig.EndpointConfigName as string)));
-  for (const variant of endpointConfig.ProductionVariants ?? []) {
-    if (variant.ModelName) removed.push(...(await deleteModelAndArtifact(clients, variant.ModelName)));
-  }
-  return { deleted: true, removed };
+/** DeleteEndpoint (when there is one), waiting until it is gone (what a failed create removes first). */
+export async function deleteEndpointAndWait(
+  clients: AwsClients,
+  name: string,
+  options: OperationOptions,
+): Promise<string[]> {
+  const endpoint = await describeEndpoint(clients, name);
+  if (endpoint === undefined) return [];
+  if (endpoint.EndpointStatus !== 'Deleting' && !(await sendDeleteEndpoint(clients, name))) return [];
+  await awaitEndpointGone(clients, name, DEFAULT_TIMEOUT_SECONDS.delete, options);
+  return [`endpoint ${name}`];
 }

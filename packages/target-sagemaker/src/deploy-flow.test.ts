@@ -4,10 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import {
+  CreateEndpointCommand,
   type CreateEndpointCommandInput,
+  CreateEndpointConfigCommand,
   type CreateEndpointConfigCommandInput,
   CreateModelCommand,
   type CreateModelCommandInput,
+  DeleteEndpointCommand,
   DeleteModelCommand,
   DescribeEndpointCommand,
   UpdateEndpointCommand,
@@ -317,14 +320,82 @@ describe('createDeployment', () => {
     expect(aws.sagemaker.endpoints.get('iris-async')?.status).toBe('Creating');
   });
 
-  it('raises "deployment operation failed" (INTERNAL_ERROR) with the FailureReason when creation fails', async () => {
+  it('raises "deployment operation failed" (INTERNAL_ERROR) when the endpoint ends Failed, and keeps nothing', async () => {
     useAws({ failCreate: 'The primary container for production variant x did not pass the ping health check.' });
     const error = await rejection(new SageMakerDeploymentClient('sagemaker').createDeployment('iris', IRIS));
     expect(error.code).toBe('INTERNAL_ERROR');
-    expect(error.message).toBe(
-      'The deployment operation failed with the following error message: "The primary container for production variant x did not pass the ping health check."',
+    expect(error.message).toMatch(
+      /^The deployment operation failed with the following error message: "The primary container for production variant x did not pass the ping health check\." Nothing is kept: removed endpoint iris, endpoint config iris-config-[0-9a-f]{20}, s3:\/\/.+\/iris-model-[0-9a-f]{20}\/model\.tar\.gz, model iris-model-[0-9a-f]{20}\.$/,
     );
-    expect(error.suggestions.join(' ')).toContain('berth delete -t sagemaker --name iris');
+    expect(error.suggestions.join(' ')).toContain('CloudWatch Logs (/aws/sagemaker/Endpoints/iris)');
+    expect(aws.sagemaker.endpoints.size).toBe(0);
+    expect(aws.sagemaker.configs.size).toBe(0);
+    expect(aws.sagemaker.models.size).toBe(0);
+    expect(aws.s3.objects.size).toBe(0);
+  });
+
+  it('keeps the Failed endpoint, its config, model and model.tar.gz with archive=true, and says how to delete them', async () => {
+    useAws({ failCreate: 'ping health check failed' });
+    const error = await rejection(
+      new SageMakerDeploymentClient('sagemaker').createDeployment('iris', IRIS, { config: { archive: 'true' } }),
+    );
+    expect(error.code).toBe('INTERNAL_ERROR');
+    expect(error.message).toContain(
+      '"ping health check failed" Kept, as archive=true asks: endpoint iris, endpoint config iris-config-',
+    );
+    expect(error.suggestions).toContain(
+      '`berth delete -t sagemaker --name iris` removes the endpoint, its config, model and model.tar.gz.',
+    );
+    expect(aws.sagemaker.endpoints.get('iris')?.status).toBe('Failed');
+    expect(aws.sagemaker.configs.size).toBe(1);
+    expect(aws.sagemaker.models.size).toBe(1);
+    expect(aws.s3.objects.size).toBe(1);
+  });
+
+  it('removes the model and model.tar.gz when CreateEndpointConfig is refused', async () => {
+    useAws();
+    aws.sagemaker.stub
+      .on(CreateEndpointConfigCommand)
+      .rejects(
+        Object.assign(new Error('The account-level service limit is exceeded.'), { name: 'ResourceLimitExceeded' }),
+      );
+    const error = await rejection(new SageMakerDeploymentClient('sagemaker').createDeployment('iris', IRIS));
+    expect(error.message).toContain('The account-level service limit is exceeded.');
+    expect(error.message).toMatch(/Nothing is kept: removed s3:\/\/.+\/model\.tar\.gz, model iris-model-/);
+    expect(aws.sagemaker.models.size).toBe(0);
+    expect(aws.s3.objects.size).toBe(0);
+    expect(aws.sagemaker.stub).not.toHaveReceivedCommand(CreateEndpointCommand);
+  });
+
+  it('removes only the upload when CreateModel is refused, and names the AWS CLI commands when archiving', async () => {
+    useAws();
+    aws.sagemaker.stub
+      .on(CreateModelCommand)
+      .rejects(Object.assign(new Error('Could not access model data.'), { name: 'ValidationException' }));
+    const error = await rejection(new SageMakerDeploymentClient('sagemaker').createDeployment('iris', IRIS));
+    expect(error.message).toMatch(/Nothing is kept: removed s3:\/\/.+\/model\.tar\.gz\.$/);
+    expect(aws.s3.objects.size).toBe(0);
+
+    const archived = await rejection(
+      new SageMakerDeploymentClient('sagemaker').createDeployment('iris', IRIS, { config: { archive: 'true' } }),
+    );
+    expect(archived.message).toMatch(/Kept, as archive=true asks: s3:\/\/.+\/model\.tar\.gz\.$/);
+    expect(archived.suggestions.at(-1)).toMatch(/^Remove them with: aws s3 rm s3:\/\/.+\/model\.tar\.gz$/);
+    expect(aws.s3.objects.size).toBe(1);
+  });
+
+  it('never removes an endpoint it did not make (CreateEndpoint refused: the name was taken meanwhile)', async () => {
+    useAws();
+    aws.sagemaker.stub
+      .on(CreateEndpointCommand)
+      .rejects(
+        Object.assign(new Error('Cannot create already existing endpoint "iris".'), { name: 'ValidationException' }),
+      );
+    const error = await rejection(new SageMakerDeploymentClient('sagemaker').createDeployment('iris', IRIS));
+    expect(error.message).toContain('Cannot create already existing endpoint');
+    expect(aws.sagemaker.stub).not.toHaveReceivedCommand(DeleteEndpointCommand);
+    expect(aws.sagemaker.configs.size).toBe(0);
+    expect(aws.sagemaker.models.size).toBe(0);
   });
 
   it("times out with MLflow's message and DEADLINE_EXCEEDED", async () => {
@@ -587,18 +658,25 @@ describe('updateDeployment', () => {
     expect(aws.sagemaker.models.size).toBe(models);
   });
 
-  it('creates the endpoint when it does not exist yet, as MLflow does', async () => {
+  it("refuses a name that does not exist (RESOURCE_DOES_NOT_EXIST; Berth's contract, not MLflow's create branch)", async () => {
     useAws();
-    const events: ProgressEvent[] = [];
-    const result = await new SageMakerDeploymentClient('sagemaker').updateDeployment('fresh', {
-      modelUri: IRIS,
-      onProgress: (event) => events.push(event),
-    });
-    expect(result.state).toBe('InService');
-    expect(aws.sagemaker.stub).not.toHaveReceivedCommand(UpdateEndpointCommand);
-    expect(events.map((event) => event.message)).toContain(
-      "'fresh' does not exist yet; creating it (as MLflow does for an update).",
+    const error = await rejection(
+      new SageMakerDeploymentClient('sagemaker').updateDeployment('fresh', { modelUri: IRIS }),
     );
+    expect(error.code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect(error.message).toBe(
+      "There is no SageMaker endpoint named 'fresh' in us-west-2 to update; nothing was created.",
+    );
+    expect(error.suggestions[0]).toBe(`Create it: berth create -t sagemaker --name fresh -m ${IRIS}`);
+    for (const command of [
+      CreateModelCommand,
+      CreateEndpointConfigCommand,
+      CreateEndpointCommand,
+      UpdateEndpointCommand,
+    ]) {
+      expect(aws.sagemaker.stub).not.toHaveReceivedCommand(command);
+    }
+    expect(aws.s3.stub.calls()).toHaveLength(0);
   });
 
   describe('guarded rollouts', () => {

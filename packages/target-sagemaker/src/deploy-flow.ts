@@ -34,6 +34,7 @@ import {
   tagList,
 } from './sagemaker-resources.js';
 import { containerEnvironment, resolveImageUrl } from './serving-image.js';
+import { type MadeResources, undoFailed } from './undo-on-failure.js';
 
 /**
  * Create and update (MLflow's `_deploy`, reference §3.3): validate everything that can be checked
@@ -109,6 +110,19 @@ export async function deploy(context: FlowContext, request: DeployRequest): Prom
       },
     );
   }
+  if (existing === undefined && request.mode !== 'create') {
+    // Berth's contract, not MLflow's: MLflow's update of a missing name takes the create branch.
+    throw new BerthError(
+      `There is no SageMaker endpoint named '${name}' in ${clients.region} to update; nothing was created.`,
+      {
+        code: 'RESOURCE_DOES_NOT_EXIST',
+        suggestions: [
+          `Create it: berth create -t sagemaker --name ${name} -m ${request.modelUri}`,
+          '`berth list -t sagemaker` shows the deployments in this region.',
+        ],
+      },
+    );
+  }
   let current: EndpointConfigDescription | undefined;
   if (existing !== undefined) {
     checkUpdatable(name, existing);
@@ -125,15 +139,21 @@ export async function deploy(context: FlowContext, request: DeployRequest): Prom
   const uploaded = await upload(context, model, bucket, `${newModelName}/model.tar.gz`, request.options);
 
   const userTags = config.tags === undefined ? {} : stringifyTags(config.tags);
-  await createModel(clients, {
-    name: newModelName,
-    image,
-    modelDataUrl: uploaded.url,
-    environment: containerEnvironment(model.flavor, config.env),
-    executionRoleArn,
-    tags: { [MODEL_URI_TAG]: tagValue(request.modelUri), ...userTags },
-    vpcConfig: config.vpc_config,
-  });
+  const made: MadeResources = { artifact: uploaded.url };
+  try {
+    await createModel(clients, {
+      name: newModelName,
+      image,
+      modelDataUrl: uploaded.url,
+      environment: containerEnvironment(model.flavor, config.env),
+      executionRoleArn,
+      tags: { [MODEL_URI_TAG]: tagValue(request.modelUri), ...userTags },
+      vpcConfig: config.vpc_config,
+    });
+  } catch (error) {
+    throw await undoFailed(clients, error, made, config.archive, request.options);
+  }
+  made.model = newModelName;
   progress?.({ message: `Created SageMaker model ${newModelName} (image ${image})` });
 
   const base: DeployBase = {
@@ -153,23 +173,20 @@ export async function deploy(context: FlowContext, request: DeployRequest): Prom
     [FLAVOR_TAG]: model.flavor,
     ...userTags,
   };
-  if (existing === undefined || current === undefined) {
-    if (existing !== undefined) {
-      throw new BerthError(`The endpoint '${name}' has no readable endpoint config; it cannot be updated.`, {
-        code: 'INVALID_STATE',
-        suggestions: [`Delete it (berth delete -t sagemaker --name ${name}) and create it again.`],
-      });
-    }
-    if (request.mode !== 'create') {
-      progress?.({ message: `'${name}' does not exist yet; creating it (as MLflow does for an update).` });
-    }
-    return createEndpoint(context, request, config, newModelName, endpointTags, base);
+  if (existing === undefined) {
+    return createEndpoint(context, request, config, made, endpointTags, base);
+  }
+  if (current === undefined) {
+    throw new BerthError(`The endpoint '${name}' has no readable endpoint config; it cannot be updated.`, {
+      code: 'INVALID_STATE',
+      suggestions: [`Delete it (berth delete -t sagemaker --name ${name}) and create it again.`],
+    });
   }
   return updateEndpoint(
     context,
     request,
     config,
-    { existing, current, newModelName, rolloutConfig, endpointTags },
+    { existing, current, newModelName, rolloutConfig, endpointTags, made },
     base,
   );
 }
@@ -338,12 +355,13 @@ async function createEndpoint(
   context: FlowContext,
   request: DeployRequest,
   config: SageMakerConfig,
-  newModelName: string,
+  made: MadeResources,
   endpointTags: Record<string, string>,
   base: DeployBase,
 ): Promise<DeployResult> {
   const { clients } = context;
   const name = request.name;
+  const newModelName = base.modelName;
   const settings: EndpointSettings = {
     asyncInference: resolveSetting(settingOf(config.async_inference_config), undefined),
     dataCapture: resolveSetting(settingOf(config.data_capture_config), undefined),
@@ -351,7 +369,14 @@ async function createEndpoint(
     serverless: resolveSetting(settingOf(config.serverless_config), undefined),
   };
   const variant = newVariant(newModelName, config, settings.serverless, 1);
-  const configName = await createEndpointConfig(clients, name, [variant], settings);
+  const undo = async (error: unknown) => undoFailed(clients, error, made, config.archive, request.options);
+  let configName: string;
+  try {
+    configName = await createEndpointConfig(clients, name, [variant], settings);
+  } catch (error) {
+    throw await undo(error);
+  }
+  made.config = configName;
   const { client, sdk } = await clients.sagemaker();
   try {
     await client.send(
@@ -362,8 +387,10 @@ async function createEndpoint(
       }),
     );
   } catch (error) {
-    throw awsError(error, `Could not create the SageMaker endpoint '${name}'`);
+    // Not made here (e.g. created meanwhile by someone else): never removed by the undo.
+    throw await undo(awsError(error, `Could not create the SageMaker endpoint '${name}'`));
   }
+  made.endpoint = name;
   const result = { ...base, endpointConfigName: configName, variantName: variant.VariantName as string };
   if (!config.synchronous) return { ...result, state: 'Creating' };
 
@@ -373,9 +400,17 @@ async function createEndpoint(
     interruptHint: `SageMaker goes on creating '${name}'; check it with \`berth get -t sagemaker --name ${name}\`.`,
     ...request.options,
   });
+  if (status.state === 'failed' && status.backendState === 'Failed') {
+    // Berth's contract: a create that failed keeps nothing (unless archive=true).
+    throw await undo(
+      operationError('deployment', status, [
+        `See why in CloudWatch Logs (/aws/sagemaker/Endpoints/${name}); the log group stays.`,
+      ]),
+    );
+  }
   if (status.state !== 'succeeded') {
     throw operationError('deployment', status, [
-      `See why in CloudWatch Logs (/aws/sagemaker/Endpoints/${name}); \`berth delete -t sagemaker --name ${name}\` removes the endpoint, its config, model and model.tar.gz.`,
+      `\`berth get -t sagemaker --name ${name}\` shows where it stands; \`berth delete -t sagemaker --name ${name}\` removes the endpoint, its config, model and model.tar.gz.`,
     ]);
   }
   return { ...result, state: 'InService' };
@@ -404,6 +439,8 @@ interface UpdatePlan {
   newModelName: string;
   rolloutConfig: DeploymentConfig | undefined;
   endpointTags: Record<string, string>;
+  /** The new model and its upload (removed, unless archiving, when the update cannot start). */
+  made: MadeResources;
 }
 
 async function updateEndpoint(
@@ -430,7 +467,14 @@ async function updateEndpoint(
   const variant = newVariant(plan.newModelName, config, settings.serverless, request.mode === 'add' ? 0 : 1);
   const variants =
     request.mode === 'add' ? [...previousVariants.map((old) => keptVariant(old, existing)), variant] : [variant];
-  const configName = await createEndpointConfig(clients, name, variants, settings);
+  const undo = async (error: unknown) => undoFailed(clients, error, plan.made, config.archive, request.options);
+  let configName: string;
+  try {
+    configName = await createEndpointConfig(clients, name, variants, settings);
+  } catch (error) {
+    throw await undo(error);
+  }
+  plan.made.config = configName;
   const { client, sdk } = await clients.sagemaker();
   try {
     await client.send(
@@ -441,7 +485,7 @@ async function updateEndpoint(
       }),
     );
   } catch (error) {
-    throw awsError(error, `Could not update the SageMaker endpoint '${name}'`);
+    throw await undo(awsError(error, `Could not update the SageMaker endpoint '${name}'`));
   }
   const result = { ...base, endpointConfigName: configName, variantName: variant.VariantName as string };
   // The tags say what the endpoint serves: retag once the update took (or at once when not

@@ -76,16 +76,7 @@ export async function deleteModelAndArtifact(clients: AwsClients, modelName: str
     if (isNotFound(error)) return removed;
     throw awsError(error, `Could not describe the SageMaker model '${modelName}'`);
   }
-  const location = dataUrl === undefined ? undefined : parseS3Url(dataUrl);
-  if (location !== undefined) {
-    const s3 = await clients.s3();
-    try {
-      await s3.client.send(new s3.sdk.DeleteObjectCommand({ Bucket: location.bucket, Key: location.key }));
-      removed.push(`s3://${location.bucket}/${location.key}`);
-    } catch (error) {
-      if (!isNotFound(error)) throw awsError(error, `Could not delete the model artifact ${dataUrl}`);
-    }
-  }
+  if (dataUrl !== undefined) removed.push(...(await deleteArtifact(clients, dataUrl)));
   try {
     await client.send(new sdk.DeleteModelCommand({ ModelName: modelName }));
     removed.push(`model ${modelName}`);
@@ -93,6 +84,20 @@ export async function deleteModelAndArtifact(clients: AwsClients, modelName: str
     if (!isNotFound(error)) throw awsError(error, `Could not delete the SageMaker model '${modelName}'`);
   }
   return removed;
+}
+
+/** An uploaded model.tar.gz (an s3:// URL; anything else is left alone). */
+export async function deleteArtifact(clients: AwsClients, dataUrl: string): Promise<string[]> {
+  const location = parseS3Url(dataUrl);
+  if (location === undefined) return [];
+  const s3 = await clients.s3();
+  try {
+    await s3.client.send(new s3.sdk.DeleteObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    return [`s3://${location.bucket}/${location.key}`];
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw awsError(error, `Could not delete the model artifact ${dataUrl}`);
+  }
 }
 
 export async function deleteEndpointConfig(clients: AwsClients, name: string): Promise<string[]> {

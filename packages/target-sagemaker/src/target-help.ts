@@ -18,10 +18,13 @@ URIs
 Deployments are SageMaker endpoints named after the deployment
   create   --name N -m MODEL [-f FLAVOR] [-C …]   uploads MODEL as s3://BUCKET/N-model-<id>/model.tar.gz (streamed),
            then CreateModel, CreateEndpointConfig, CreateEndpoint; waits until InService (synchronous=true).
+           A create that fails (the endpoint ends Failed, or a call is refused) removes what it made: the
+           endpoint, its config, model and model.tar.gz; with archive=true it keeps them and says how to delete.
   update   --name N -m MODEL [-C mode=replace|add]  a new model and endpoint config, then UpdateEndpoint; replace
-           (default) swaps the variants, add adds one at weight 0. Data capture, async inference, the explainer
-           and serverless settings are kept unless given again ('{}' turns one off). An update SageMaker rolls
-           back (InService on the old config) fails, and its unused new model and config are removed.
+           (default) swaps the variants, add adds one at weight 0. N must exist (else RESOURCE_DOES_NOT_EXIST,
+           nothing created). Data capture, async inference, the explainer and serverless settings are kept
+           unless given again ('{}' turns one off). An update SageMaker rolls back (InService on the old
+           config) fails, and its unused new model and config are removed (unless archive=true).
            Guarded rollouts: -C traffic_routing=CANARY|LINEAR|ALL_AT_ONCE [-C traffic_step=10%|2]
            [-C wait_interval_seconds=300] [-C termination_wait_seconds=…] [-C rollback_alarms=a,b], or
            -C deployment_config='{…SageMaker DeploymentConfig…}'. A rollback names the alarm and its reason.
@@ -72,6 +75,8 @@ Different from MLflow, on purpose
   list pages through every endpoint and gives name/state/url; get is typed (no ResponseMetadata); predict
   takes dicts; update keeps data capture/async/serverless; tags are applied on update too; guarded rollouts,
   endpoints, streaming, explanations and asynchronous predict; a timeout is DEADLINE_EXCEEDED; the ECR lookup
-  uses the assumed role; an IAM user without execution_role_arn gets an error saying what to pass.
+  uses the assumed role; an IAM user without execution_role_arn gets an error saying what to pass;
+  update of a name that does not exist is RESOURCE_DOES_NOT_EXIST (MLflow creates it); a failed create
+  removes its endpoint, config, model and model.tar.gz unless archive=true (MLflow keeps them).
 `;
 }

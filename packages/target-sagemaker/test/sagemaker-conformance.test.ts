@@ -3,7 +3,7 @@
  * SageMaker server (containers are real scoring servers) and moto_server, reached through the SDK's
  * standard AWS_ENDPOINT_URL_<SERVICE> variables set for this test process.
  *
- *   BERTH_SAGEMAKER_CONFORMANCE=1 npx -y pnpm@12.4.2 exec vitest run --project target-sagemaker test/sagemaker-conformance
+ *   npx -y pnpm@12.4.2 vitest run --project target-sagemaker test/sagemaker-conformance
  */
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,15 +46,7 @@ async function brokenModel(directory: string): Promise<string> {
 }
 
 const broken = await brokenModel(scratch);
-// Two points still fail (update of a missing name creates it, as MLflow does; a failed create keeps
-// its Failed endpoint): KNOWN-GAPS.md. Until sagemaker-client settles them, the suite runs on request.
-const requested = process.env.BERTH_SAGEMAKER_CONFORMANCE === '1';
-if (!requested) {
-  process.stderr.write(
-    'sagemaker conformance: skipped — set BERTH_SAGEMAKER_CONFORMANCE=1 (2 known failures, test/KNOWN-GAPS.md)\n',
-  );
-}
-const skip = !requested || skipWithoutMoto('sagemaker conformance');
+const skip = skipWithoutMoto('sagemaker conformance');
 
 describe.skipIf(skip)('sagemaker target on loopback AWS', () => {
   describeTarget(
