@@ -668,14 +668,10 @@ describe('updateDeployment', () => {
       "There is no SageMaker endpoint named 'fresh' in us-west-2 to update; nothing was created.",
     );
     expect(error.suggestions[0]).toBe(`Create it: berth create -t sagemaker --name fresh -m ${IRIS}`);
-    for (const command of [
-      CreateModelCommand,
-      CreateEndpointConfigCommand,
-      CreateEndpointCommand,
-      UpdateEndpointCommand,
-    ]) {
-      expect(aws.sagemaker.stub).not.toHaveReceivedCommand(command);
-    }
+    expect(aws.sagemaker.stub).not.toHaveReceivedCommand(CreateModelCommand);
+    expect(aws.sagemaker.stub).not.toHaveReceivedCommand(CreateEndpointConfigCommand);
+    expect(aws.sagemaker.stub).not.toHaveReceivedCommand(CreateEndpointCommand);
+    expect(aws.sagemaker.stub).not.toHaveReceivedCommand(UpdateEndpointCommand);
     expect(aws.s3.stub.calls()).toHaveLength(0);
   });
 
