@@ -250,7 +250,31 @@ describe('closestMatch', () => {
     const keys = ['instance_type', 'instance_count', 'region_name', 'bucket'];
     expect(closestMatch('instanceType', keys)).toBe('instance_type');
     expect(closestMatch('regoin_name', keys)).toBe('region_name');
-    expect(closestMatch('bucket_name', keys)).toBeUndefined();
     expect(closestMatch('xyz', keys)).toBeUndefined();
+  });
+
+  it('suggests a key whose whole words begin or end the unknown one, or the other way round', () => {
+    const keys = ['instance_type', 'instance_count', 'region_name', 'bucket', 'execution_role_arn'];
+    expect(closestMatch('bucket_name', keys)).toBe('bucket');
+    expect(closestMatch('bucketName', keys)).toBe('bucket');
+    expect(closestMatch('s3_bucket', keys)).toBe('bucket');
+    // Both instance_* keys start with the word; the nearer by edit distance wins.
+    expect(closestMatch('instance', keys)).toBe('instance_type');
+    expect(closestMatch('count', keys)).toBe('instance_count');
+    expect(closestMatch('role_arn', keys)).toBe('execution_role_arn');
+    // Words inside, or a partial word, are no match.
+    expect(closestMatch('role', keys)).toBeUndefined();
+    expect(closestMatch('buck_name', keys)).toBeUndefined();
+    expect(closestMatch('name', ['bucket'])).toBeUndefined();
+  });
+
+  it('reaches the unknown-key error: bucket_name gets "did you mean \'bucket\'?", instance gets instance_type', async () => {
+    const withBucket = { configSchema: configSchema.extend({ bucket: z.string().optional() }) };
+    const error = await rejection(
+      validateConfig(withBucket, { bucket_name: 'b', instance: 'ml.c5.large' }, 'sagemaker'),
+    );
+    expect(error.message).toBe(
+      "Unknown config keys for target 'sagemaker': 'bucket_name' (did you mean 'bucket'?), 'instance' (did you mean 'instance_type'?)",
+    );
   });
 });

@@ -367,7 +367,7 @@ export function parseSageMakerConfig(
   const unknown = given.map(([key]) => key).filter((key) => !Object.hasOwn(shape, key));
   if (unknown.length > 0) {
     const parts = unknown.map((key) => {
-      const suggestion = suggestKey(key, Object.keys(shape));
+      const suggestion = closestMatch(key, Object.keys(shape));
       return suggestion ? `'${key}' (did you mean '${suggestion}'?)` : `'${key}'`;
     });
     throw BerthError.invalidParameterValue(`Unknown config key(s) for target 'sagemaker': ${parts.join(', ')}`, {
@@ -394,14 +394,6 @@ export function parseSageMakerConfig(
   throw BerthError.invalidParameterValue(`Invalid config for target 'sagemaker': ${problems.join('; ')}`, {
     suggestions: [HELP_HINT],
   });
-}
-
-/**
- * closestMatch, plus a known key that the mistyped one starts with at a `_` (MLflow's docs spell
- * `bucket` as `bucket_name`, too far from it by edit distance alone).
- */
-function suggestKey(key: string, known: readonly string[]): string | undefined {
-  return closestMatch(key, known) ?? known.find((candidate) => key.toLowerCase().startsWith(`${candidate}_`));
 }
 
 const HELP_HINT = 'Run `berth help -t sagemaker` for every config key with its type and default.';

@@ -84,8 +84,9 @@ describe.skipIf(skipWithoutMoto('berth CLI against loopback SageMaker'))(
     it("refuses an unknown config key (MLflow's documented bucket_name) before anything is created", async () => {
       const result = await berth(['create', '--name', 'iris', '-m', irisModel, ...deploy, '-C', 'bucket_name=models']);
       expect(result.code).toBe(3);
-      expect(result.stderr).toContain("Unknown config key for target 'sagemaker': 'bucket_name'");
-      // No "did you mean 'bucket'" yet: see KNOWN-GAPS.md.
+      expect(result.stderr).toContain(
+        "Unknown config key for target 'sagemaker': 'bucket_name' (did you mean 'bucket'?)",
+      );
       expect(sagemaker.calls).toEqual([]);
     });
 
