@@ -62,6 +62,10 @@ function toInteger(value: unknown, dtype: DType): number {
   if (!Number.isFinite(number)) {
     throw new ConversionError('Cannot convert non-finite values (NA or inf) to integer');
   }
+  if (dtype === 'int64' && (number >= 2 ** 63 || number < -(2 ** 63))) {
+    // numpy refuses what int64 cannot hold (BigInt64Array would wrap it silently).
+    throw new ConversionError('Python int too large to convert to C long');
+  }
   return Math.trunc(number);
 }
 
@@ -143,6 +147,8 @@ export function buildTensor(
 ): { dtype: DType; shape: number[]; data: TypedArray | unknown[] } {
   const shape = nestedShape(value);
   if (shape === undefined) {
+    // numpy's np.array(ragged, dtype=…) refuses; only an object array can hold ragged lists.
+    if (dtype !== undefined && isNumericDType(dtype)) throw raggedArrayError(value);
     const items = value as unknown[];
     return { dtype: 'object', shape: [items.length], data: items.slice() };
   }
@@ -150,6 +156,29 @@ export function buildTensor(
   flatten(value, shape.length, flat);
   const column = buildColumn(flat, dtype);
   return { dtype: column.dtype, shape, data: column.values };
+}
+
+/** numpy's refusal of a ragged nested list given a dtype (`np.array(value, dtype=…)`). */
+export function raggedArrayError(value: unknown): ConversionError {
+  const prefix = homogeneousShape(value);
+  return new ConversionError(
+    `setting an array element with a sequence. The requested array has an inhomogeneous shape after ${prefix.length} dimensions. The detected shape was (${prefix.join(', ')}${prefix.length === 1 ? ',' : ''}) + inhomogeneous part.`,
+  );
+}
+
+/** The leading dimensions in which every nested list has the same length (numpy's detected shape). */
+function homogeneousShape(value: unknown): number[] {
+  const shape: number[] = [];
+  let level: unknown[] = [value];
+  for (;;) {
+    if (!level.every(Array.isArray)) return shape;
+    const lists = level as unknown[][];
+    const length = lists[0]?.length;
+    if (length === undefined || lists.some((list) => list.length !== length)) return shape;
+    shape.push(length);
+    level = lists.flat(1);
+    if (level.length === 0) return shape;
+  }
 }
 
 /** Wraps a conversion failure as MLflow's BAD_REQUEST for a DataFrame format. */

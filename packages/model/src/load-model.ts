@@ -101,7 +101,10 @@ export async function loadModel(uriOrDirectory: string, options: LoadModelOption
         const enforced = enforceParams(params, signature?.params);
         if (enforced.ignored.length > 0) options.onIgnoredParams?.(enforced.ignored);
         const data = signature?.inputs ? enforceInputSchema(input, signature.inputs) : input;
-        return runner.predict(data, enforced.params, input.kind === 'columns' ? 'records' : 'tensors');
+        // MLflow's rule: the orientation follows what the model is fed after schema enforcement —
+        // a tensor signature turns a frame into tensors (answered as {output: nested lists}), a
+        // column signature turns tensors into a frame (answered as records).
+        return runner.predict(data, enforced.params, data.kind === 'columns' ? 'records' : 'tensors');
       } catch (error) {
         return Promise.reject(error);
       }

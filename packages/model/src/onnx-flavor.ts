@@ -298,6 +298,11 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
  * Berth also feeds integer data to float inputs, since JSON cannot say `5.0` (see README).
  */
 function castForInput(tensor: Tensor, type: string): Tensor {
+  if (type === 'string' && (tensor.dtype === 'object' || tensor.dtype === 'string')) {
+    const data = tensor.data as unknown[];
+    if (data.every((item) => typeof item === 'string')) return tensor;
+    return { dtype: 'string', shape: tensor.shape, data: Array.from(data, pythonStr) };
+  }
   if (tensor.dtype === type) return tensor;
   if (
     ORT_FLOAT_TYPES.has(type) &&
@@ -320,10 +325,37 @@ function castForInput(tensor: Tensor, type: string): Tensor {
       return { dtype: type as DType, shape: tensor.shape, data };
     }
   }
-  if (type === 'string' && (tensor.dtype === 'object' || tensor.dtype === 'string')) {
-    return { dtype: 'string', shape: tensor.shape, data: Array.from(tensor.data as unknown[], (item) => String(item)) };
-  }
   return tensor;
+}
+
+/**
+ * What a value of a string column becomes in MLflow: pandas keeps an object column as it is and
+ * onnxruntime's Python binding feeds each item as `str(item)` — so a number, a boolean, a null
+ * (None) or a missing record key (NaN) reaches the model as Python would print it.
+ */
+export function pythonStr(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return pythonRepr(value);
+}
+
+function pythonRepr(value: unknown): string {
+  if (value === null) return 'None';
+  if (value === undefined) return 'nan';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return 'nan';
+    if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+    return String(value);
+  }
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([key, item]) => `${pythonRepr(key)}: ${pythonRepr(item)}`)
+      .join(', ')}}`;
+  }
+  return String(value);
 }
 
 function isIntegerTyped(data: TypedArray | unknown[]): boolean {

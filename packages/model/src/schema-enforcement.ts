@@ -288,6 +288,12 @@ function enforceColumnSchema(input: ModelInput, schema: Extract<Schema, { kind: 
     return { kind: 'columns', rowCount: frame.rowCount, columns };
   }
   const specs = schema.specs as Array<ColSpec & { name: string }>;
+  const names = frame.columns.map((column) => column.name);
+  const duplicates = [...new Set(names.filter((name, position) => names.indexOf(name) !== position))];
+  if (duplicates.length > 0) {
+    // pandas keeps both columns; the model would see only one of them.
+    throw new SchemaViolation(`Duplicate input columns ${pythonList(duplicates)}: each column must be named once.`);
+  }
   // The usual request names exactly the signature's columns, in its order: no lookup needed.
   if (
     frame.columns.length === specs.length &&

@@ -70,19 +70,24 @@ describe('parseScoringRequest: MLflow errors (test_scoring_server)', () => {
     );
   });
 
-  it('a column named twice is refused, naming it, rather than one copy silently winning', () => {
-    const error = parseError('{"dataframe_split": {"columns": ["a", "b", "a"], "data": [[1, 2, 3]]}}');
-    expect(error.code).toBe('BAD_REQUEST');
-    expect(error.message).toContain("duplicate column names ['a']");
-    const wide = Array.from({ length: 40 }, (_, index) => `c${index % 39}`);
-    const row = wide.map(() => 1);
-    expect(parseError(JSON.stringify({ dataframe_split: { columns: wide, data: [row] } })).message).toContain(
-      "duplicate column names ['c0']",
+  it('a column named twice is kept by the parser, as pandas keeps it (the schema check refuses it)', () => {
+    const { input } = parseScoringRequest(
+      '{"dataframe_split": {"columns": ["a", "b", "a"], "data": [[1, 2, 3]]}}',
+      'json',
     );
+    expect(input.kind === 'columns' && input.columns.map((column) => column.name)).toEqual(['a', 'b', 'a']);
   });
 
-  it('ragged split rows are rejected', () => {
-    expect(parseError('{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3]]}}').message).toContain(
+  it('split rows shorter than the columns are padded with missing values, as pandas pads them', () => {
+    const { input } = parseScoringRequest(
+      '{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3]]}}',
+      'json',
+    );
+    expect(input.kind === 'columns' && Array.from(input.columns[1]?.values ?? [])).toEqual([2, Number.NaN]);
+  });
+
+  it('split rows wider than the columns are rejected', () => {
+    expect(parseError('{"dataframe_split": {"columns": ["a"], "data": [[1, 2], [3]]}}').message).toContain(
       'not a valid dataframe representation',
     );
   });
@@ -99,10 +104,17 @@ describe('parseScoringRequest: MLflow errors (test_scoring_server)', () => {
     );
   });
 
-  it('params must be a dictionary', () => {
-    const error = parseError('{"inputs": [1], "params": [1, 2]}');
+  it('params must be a dictionary for a model with a params schema, and are ignored without one', () => {
+    const withParams = parseSignature({
+      inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1]}}]',
+      params: '[{"name": "k", "type": "long", "default": 1, "shape": null}]',
+    });
+    const error = parseError('{"inputs": [1], "params": [1, 2]}', 'json', withParams);
     expect(error.code).toBe('INVALID_PARAMETER_VALUE');
     expect(error.message).toContain("Parameters must be a dictionary. Got type 'list'");
+    for (const params of ['[1, 2]', '"x"', '3']) {
+      expect(parseScoringRequest(`{"inputs": [1], "params": ${params}}`, 'json').params).toBeUndefined();
+    }
   });
 
   it('a dict for an un-named tensor signature is refused', () => {
@@ -302,5 +314,102 @@ describe('keys named __proto__ are data, not prototypes', () => {
     const llm = parseScoringRequest('{"prompt": "x", "__proto__": 5}', 'json', signature);
     expect(Object.keys(llm.params ?? {})).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('parseScoringRequest: MLflow 3.6 conversion rules (seen against mlflow models serve)', () => {
+  const tensorSignature = parseSignature({
+    inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 3]}}]',
+  });
+  const columnSignature = parseSignature({
+    inputs:
+      '[{"type": "string", "name": "colour", "required": true}, {"type": "float", "name": "x", "required": true}, {"type": "long", "name": "n", "required": true}]',
+  });
+  const floatColumns = parseSignature({
+    inputs: '[{"type": "float", "name": "a", "required": true}, {"type": "float", "name": "b", "required": true}]',
+  });
+
+  it('skips a UTF-8 byte-order mark before JSON and CSV', () => {
+    const json = parseScoringRequest('\uFEFF{"inputs": [[1, 2, 3]]}', 'json', tensorSignature).input;
+    expect(json.kind).toBe('tensors');
+    const csv = parseScoringRequest('\uFEFFa,b\n1,2\n', 'csv').input;
+    expect(csv.kind === 'columns' && csv.columns.map((column) => column.name)).toEqual(['a', 'b']);
+  });
+
+  it("reads Python's NaN, Infinity and -Infinity tokens as numbers, and leaves them alone inside strings", () => {
+    const { input } = parseScoringRequest(
+      '{"dataframe_split": {"columns": ["a", "s"], "data": [[NaN, "NaN"], [Infinity, "x\\"Infinity"], [-Infinity, "-Infinity"]]}}',
+      'json',
+    );
+    if (input.kind !== 'columns') throw new Error('expected columns');
+    expect(Array.from(input.columns[0]?.values ?? [])).toEqual([
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+    ]);
+    expect(input.columns[1]?.values).toEqual(['NaN', 'x"Infinity', '-Infinity']);
+    // Still not JSON: refused with JSON.parse's reason for the original text.
+    expect(parseError('{"inputs": [NaNa]}').message).toContain('Ensure that input is a valid JSON formatted string');
+  });
+
+  it('null for an un-named tensor signature is BAD_REQUEST, as MLflow words it', () => {
+    for (const field of ['inputs', 'instances']) {
+      const error = parseError(`{"${field}": null}`, 'json', tensorSignature);
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.message).toContain("an input of type <class 'NoneType'> was found");
+    }
+  });
+
+  it("ragged inputs rows are BAD_REQUEST with numpy's message, for tensor and column signatures", () => {
+    for (const signature of [tensorSignature, columnSignature]) {
+      const error = parseError('{"inputs": [[1, 2, 3], [1, 2]]}', 'json', signature);
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.message).toContain(
+        'inhomogeneous shape after 1 dimensions. The detected shape was (2,) + inhomogeneous part.',
+      );
+    }
+  });
+
+  it("a word in inputs rows for a column signature whose first column is a number is BAD_REQUEST (numpy's cast)", () => {
+    const error = parseError('{"inputs": [["abc", 1.5]]}', 'json', floatColumns);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain("could not convert string to float: 'abc'");
+  });
+
+  it('a CSV cell that is not a whole number in an integer column is refused as pandas refuses it', () => {
+    const error = parseError('colour,x,n\nred,1.5,2.5\n', 'csv', columnSignature);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain(
+      'cannot safely convert passed user dtype of int64 for float64 dtyped data in column 2',
+    );
+    const whole = parseScoringRequest('colour,x,n\nred,1.5,2.0\n', 'csv', columnSignature).input;
+    expect(whole.kind === 'columns' && Array.from(whole.columns[2]?.values ?? [])).toEqual([2n]);
+  });
+
+  it('an integer int64 cannot hold is refused, never wrapped', () => {
+    const json = parseError(
+      '{"dataframe_split": {"columns": ["colour", "x", "n"], "data": [["red", 1, 9223372036854775808]]}}',
+      'json',
+      columnSignature,
+    );
+    expect(json.code).toBe('BAD_REQUEST');
+    expect(json.message).toContain('Python int too large to convert to C long');
+    const csv = parseError('colour,x,n\nred,1.5,9223372036854775808\n', 'csv', columnSignature);
+    expect(csv.code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
+  it('columns of different lengths in an inputs dict for a column signature are INVALID_PARAMETER_VALUE', () => {
+    const error = parseError(
+      '{"inputs": {"colour": ["red", "blue"], "x": [1.0], "n": [1, 2]}}',
+      'json',
+      columnSignature,
+    );
+    expect(error.code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
+  it('an empty split for a tensor signature is BAD_REQUEST, as MLflow fails reading its first value', () => {
+    const error = parseError('{"dataframe_split": {"columns": ["a", "b", "c"], "data": []}}', 'json', tensorSignature);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain("Failed to convert column a to type 'float32'");
   });
 });

@@ -6,7 +6,16 @@
  */
 import { BerthError } from '@berth/core';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { buildColumn, buildTensor, ConversionError, dataframeError, fillTyped, inferDType } from './column-builder.js';
+import {
+  buildColumn,
+  buildTensor,
+  ConversionError,
+  dataframeError,
+  fillTyped,
+  inferDType,
+  isIntegerDType,
+  raggedArrayError,
+} from './column-builder.js';
 import {
   allocate,
   type Column,
@@ -67,21 +76,77 @@ function typeName(value: unknown): string {
 
 /** Parses a scoring request body; throws BerthError (BAD_REQUEST / INVALID_PARAMETER_VALUE) only. */
 export function parseScoringRequest(body: string, format: 'json' | 'csv', signature?: ModelSignature): ScoringRequest {
-  if (format === 'csv') return { input: parseCsvInput(body, signature?.inputs) };
+  // A UTF-8 byte-order mark before the body is read past, as MLflow's server does.
+  const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+  if (format === 'csv') return { input: parseCsvInput(text, signature?.inputs) };
   let decoded: unknown;
   try {
-    decoded = JSON.parse(body);
+    decoded = JSON.parse(text);
   } catch (error) {
-    throw badRequest(
-      `Invalid input. Ensure that input is a valid JSON formatted string. Error: '${(error as Error).message}'`,
-      error,
-    );
+    decoded = parseJsonWithNonFinite(text, error as Error);
   }
   if (Array.isArray(decoded)) throw badRequest(`Invalid input. ${REQUIRED_INPUT_FORMAT}. Received a list.`);
   if (typeof decoded !== 'object' || decoded === null) {
     throw badRequest(`Invalid input. ${REQUIRED_INPUT_FORMAT}. Received unexpected input type '${typeName(decoded)}'.`);
   }
   return parseJsonRequest(decoded as Record<string, unknown>, signature);
+}
+
+const NON_FINITE: Record<string, number> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+};
+/**
+ * A non-finite token becomes the string NUL + token (written as the escape `\u0000`: NUL cannot
+ * appear raw in JSON text, so no string of the request itself starts with it unescaped).
+ */
+const NON_FINITE_MARK = '\\u0000';
+
+/**
+ * JSON with Python's `NaN`, `Infinity` and `-Infinity` tokens, which Python's `json` writes for
+ * missing and infinite values (MLflow's own client sends them) and MLflow's server reads. Only
+ * tried when JSON.parse refused the body; a body that is still not JSON gets MLflow's message
+ * with JSON.parse's reason for the original text.
+ */
+function parseJsonWithNonFinite(text: string, original: Error): unknown {
+  const refused = () =>
+    badRequest(
+      `Invalid input. Ensure that input is a valid JSON formatted string. Error: '${original.message}'`,
+      original,
+    );
+  let rewritten = '';
+  let from = 0;
+  let found = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (char === 0x22 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      continue;
+    }
+    const token = text.startsWith('NaN', i)
+      ? 'NaN'
+      : text.startsWith('Infinity', i)
+        ? 'Infinity'
+        : text.startsWith('-Infinity', i)
+          ? '-Infinity'
+          : undefined;
+    if (token === undefined) continue;
+    rewritten += `${text.slice(from, i)}"${NON_FINITE_MARK}${token}"`;
+    i += token.length - 1;
+    from = i + 1;
+    found = true;
+  }
+  if (!found) throw refused();
+  try {
+    return JSON.parse(rewritten + text.slice(from), (_key, value) =>
+      typeof value === 'string' && value.charCodeAt(0) === 0 && value.slice(1) in NON_FINITE
+        ? NON_FINITE[value.slice(1)]
+        : value,
+    );
+  } catch {
+    throw refused();
+  }
 }
 
 function parseJsonRequest(request: Record<string, unknown>, signature?: ModelSignature): ScoringRequest {
@@ -97,7 +162,7 @@ function parseJsonRequest(request: Record<string, unknown>, signature?: ModelSig
       `Invalid input. ${REQUIRED_INPUT_FORMAT}. Received dictionary with input fields: [${keys}]. ${SCORING_PROTOCOL_CHANGE_INFO}`,
     );
   }
-  const params = parseParamsField(request.params);
+  const params = parseParamsField(request.params, signature);
   const schema = signature?.inputs;
   const field = fields[0] as (typeof INPUT_FIELDS)[number];
   const value = request[field];
@@ -129,9 +194,11 @@ function parseLlmRequest(request: Record<string, unknown>, signature?: ModelSign
   return Object.keys(params).length > 0 ? { input, params, unwrapped: true } : { input, unwrapped: true };
 }
 
-function parseParamsField(params: unknown): Record<string, unknown> | undefined {
+function parseParamsField(params: unknown, signature: ModelSignature | undefined): Record<string, unknown> | undefined {
   if (params === undefined || params === null) return undefined;
   if (typeof params !== 'object' || Array.isArray(params)) {
+    // MLflow checks params against the model's params schema only; without one they are ignored.
+    if (signature?.params === undefined) return undefined;
     throw BerthError.invalidParameterValue(`Parameters must be a dictionary. Got type '${typeName(params)}'.`);
   }
   return params as Record<string, unknown>;
@@ -181,12 +248,23 @@ function parseDataframeSplit(value: unknown, schema: Schema | undefined): ModelI
       `Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got [${keys.map((key) => `'${key}'`).join(', ')}].'`,
     );
   }
+  let frame: ModelInput;
   try {
-    return splitToColumns(split.data, split.columns, split.index, schema);
+    frame = splitToColumns(split.data, split.columns, split.index, schema);
   } catch (error) {
     if (BerthError.isInstance(error)) throw error;
     throw dataframeError('split', error);
   }
+  const first = frame.kind === 'columns' ? frame.columns[0] : undefined;
+  if (frame.kind === 'columns' && frame.rowCount === 0 && first !== undefined && schema?.kind === 'tensors') {
+    // MLflow casts a split for a tensor signature column by column, reading each column's first
+    // value: an empty frame fails there, as a request error.
+    const dtype = schema.specs[0]?.dtype ?? 'float64';
+    throw badRequest(
+      `Invalid input. Data is not compatible with model signature. Failed to convert column ${first.name} to type '${dtype}'. Error: 'IndexError('single positional indexer is out-of-bounds')'`,
+    );
+  }
+  return frame;
 }
 
 function splitToColumns(data: unknown, columnsField: unknown, index: unknown, schema: Schema | undefined): ModelInput {
@@ -194,14 +272,15 @@ function splitToColumns(data: unknown, columnsField: unknown, index: unknown, sc
   // pandas treats a flat list as one column.
   const rows = data.length > 0 && data.every((row) => !Array.isArray(row)) ? data.map((item) => [item]) : data;
   const rowCount = rows.length;
-  const width = rowCount > 0 ? (rows[0] as unknown[]).length : Array.isArray(columnsField) ? columnsField.length : 0;
+  // pandas pads rows shorter than the widest with missing values (NaN, None).
+  let width = 0;
   for (let row = 0; row < rowCount; row++) {
     const current = rows[row];
     if (!Array.isArray(current)) throw new ConversionError('DataFrame constructor not properly called!');
-    if (current.length !== width) {
-      throw new ConversionError(`${width} columns passed, passed data had ${current.length} columns`);
-    }
+    if (current.length > width) width = current.length;
   }
+  if (rowCount === 0 && Array.isArray(columnsField)) width = columnsField.length;
+  if (Array.isArray(columnsField) && columnsField.length > width) width = columnsField.length;
   const names = columnNames(columnsField, width);
   if (index !== undefined && index !== null) {
     if (!Array.isArray(index)) throw new ConversionError('Index(...) must be called with a collection of some kind');
@@ -225,23 +304,9 @@ function columnNames(columnsField: unknown, width: number): string[] {
   if (columnsField.length !== width) {
     throw new ConversionError(`${columnsField.length} columns passed, passed data had ${width} columns`);
   }
-  const names = columnsField.map((name) => (typeof name === 'string' ? name : JSON.stringify(name)));
-  // pandas would keep both columns and the model would see only one of them: refuse instead.
-  if (hasDuplicates(names)) {
-    const duplicates = new Set(names.filter((name, position) => names.indexOf(name) !== position));
-    throw new ConversionError(
-      `duplicate column names [${[...duplicates].map((name) => `'${name}'`).join(', ')}]; each column must be named once`,
-    );
-  }
-  return names;
-}
-
-function hasDuplicates(names: string[]): boolean {
-  if (names.length > 16) return new Set(names).size !== names.length;
-  for (let position = 1; position < names.length; position++) {
-    if (names.lastIndexOf(names[position] as string, position - 1) !== -1) return true;
-  }
-  return false;
+  // pandas keeps duplicate names (a tensor model reads the frame by position); a column
+  // signature refuses them when the schema is enforced.
+  return columnsField.map((name) => (typeof name === 'string' ? name : JSON.stringify(name)));
 }
 
 function readSplitColumn(rows: unknown[][], position: number, name: string, dtype: DType | undefined): Column {
@@ -327,6 +392,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function parseInstances(value: unknown, schema: Schema | undefined): ModelInput {
+  refuseNullForUnnamedTensor(value, schema);
   if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
     // Row form: each key becomes a column/tensor of the stacked values.
     const keys = [...new Set(value.flatMap((record) => Object.keys(record)))];
@@ -342,7 +408,17 @@ function parseInstances(value: unknown, schema: Schema | undefined): ModelInput 
   return valueToInput(value, schema);
 }
 
+/** MLflow's answer to `null` for a model whose signature is one unnamed tensor. */
+function refuseNullForUnnamedTensor(value: unknown, schema: Schema | undefined): void {
+  if (value === null && schema?.kind === 'tensors' && schema.specs[0]?.name === undefined) {
+    throw badRequest(
+      "Invalid input. Failed to parse input data. This model contains an un-named  model signature which expects a single n-dimensional array or a single value as input, however, an input of type <class 'NoneType'> was found.",
+    );
+  }
+}
+
 function parseInputs(value: unknown, schema: Schema | undefined): ModelInput {
+  refuseNullForUnnamedTensor(value, schema);
   if (isPlainObject(value)) {
     if (schema?.kind === 'tensors' && schema.specs[0]?.name === undefined) {
       throw badRequest(
@@ -387,7 +463,10 @@ function dictToColumns(dict: Record<string, unknown>, schema: Schema): ModelInpu
   const lists = entries.map(([, item]) => (Array.isArray(item) ? item : [item]));
   const rowCount = lists[0]?.length ?? 0;
   if (lists.some((list) => list.length !== rowCount)) {
-    throw badRequest('The length of values for each input/column name are not the same');
+    // MLflow reads the dict as it is and refuses it when it enforces the column schema.
+    throw BerthError.invalidParameterValue(
+      'Failed to enforce schema of data: the length of values for each input/column name are not the same',
+    );
   }
   const columns = entries.map(([name], position) => ({
     name,
@@ -410,6 +489,24 @@ function valueToInput(value: unknown, schema: Schema | undefined): ModelInput {
         return dictToColumns({ [first.name]: value }, schema);
       }
       if (Array.isArray(value) && value.every((row) => Array.isArray(row))) {
+        // MLflow first makes one numpy array of the rows with the first column's type
+        // (_cast_schema_type): ragged rows, or a word where that type is a number, fail there.
+        if (new Set(value.map((row) => (row as unknown[]).length)).size > 1) throw raggedArrayError(value);
+        const dtype = first !== undefined && typeof first.type === 'string' ? COLUMN_TYPE_DTYPE[first.type] : undefined;
+        if (dtype !== undefined && isNumericDType(dtype) && dtype !== 'bool') {
+          for (const row of value as unknown[][]) {
+            for (const cell of row) {
+              if (
+                typeof cell === 'string' &&
+                cell.trim() !== '' &&
+                Number.isNaN(Number(cell)) &&
+                !/^[-+]?(nan|inf(inity)?)$/i.test(cell.trim())
+              ) {
+                throw new ConversionError(`could not convert string to float: '${cell}'`);
+              }
+            }
+          }
+        }
         return splitToColumns(value, undefined, undefined, schema);
       }
     }
@@ -432,7 +529,14 @@ const CSV_ERROR_PREFIX =
 function parseCsvInput(body: string, schema: Schema | undefined): ModelInput {
   let records: string[][];
   try {
-    records = parseCsv(body, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
+    // relax_quotes: pandas reads a quote inside an unquoted field as text (JSON sent as CSV
+    // becomes a frame of odd column names, refused by the schema, as in MLflow).
+    records = parseCsv(body, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      relax_quotes: true,
+    }) as string[][];
   } catch (error) {
     throw badRequest(`${CSV_ERROR_PREFIX} Error: '${(error as Error).message}'`, error);
   }
@@ -445,10 +549,11 @@ function parseCsvInput(body: string, schema: Schema | undefined): ModelInput {
   try {
     const columns = names.map((name, position) => {
       const raw = rows.map((row) => row[position] ?? '');
-      return { name, ...csvColumn(raw, schemaDType(schema, name, position)) };
+      return { name, ...csvColumn(raw, schemaDType(schema, name, position), position) };
     });
     return { kind: 'columns', rowCount: rows.length, columns };
   } catch (error) {
+    if (BerthError.isInstance(error)) throw error;
     throw badRequest(`${CSV_ERROR_PREFIX} Error: '${(error as Error).message}'`, error);
   }
 }
@@ -456,7 +561,11 @@ function parseCsvInput(body: string, schema: Schema | undefined): ModelInput {
 const CSV_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const CSV_NA = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '<NA>', '#N/A', 'n/a', '-NaN', '-nan']);
 
-function csvColumn(raw: string[], dtype: DType | undefined): { dtype: DType; values: TypedArray | unknown[] } {
+function csvColumn(
+  raw: string[],
+  dtype: DType | undefined,
+  position: number,
+): { dtype: DType; values: TypedArray | unknown[] } {
   const values: unknown[] = raw.map((cell) => {
     if (CSV_NA.has(cell)) return null;
     if (CSV_NUMBER.test(cell.trim())) return Number(cell);
@@ -465,6 +574,21 @@ function csvColumn(raw: string[], dtype: DType | undefined): { dtype: DType; val
     return cell;
   });
   if (dtype === 'string') return { dtype, values: raw.map((cell) => (CSV_NA.has(cell) ? null : cell)) };
+  if (dtype !== undefined && isIntegerDType(dtype)) {
+    // pandas' read_csv with an integer dtype: a cell that is not a whole number is refused.
+    const fraction = values.findIndex((value) => typeof value === 'number' && !Number.isInteger(value));
+    if (fraction !== -1) {
+      throw new ConversionError(
+        `cannot safely convert passed user dtype of ${dtype} for float64 dtyped data in column ${position}`,
+      );
+    }
+    if (dtype === 'int64' && values.some((value) => typeof value === 'number' && Math.abs(value) >= 2 ** 63)) {
+      // pandas reads such a column as uint64 or object; MLflow's schema check then refuses it.
+      throw BerthError.invalidParameterValue(
+        `Failed to enforce schema of data: column ${position} holds an integer that int64 cannot represent. Can not safely convert to int64.`,
+      );
+    }
+  }
   // pandas reads "1.0" as float; keep that distinction, which JSON.parse cannot see.
   const inferred = dtype ?? inferDType(values);
   if (dtype === undefined && inferred === 'int64' && raw.some((cell) => cell.includes('.') || /e/i.test(cell))) {

@@ -137,7 +137,7 @@ describe('iris-zipmap example (skl2onnx layout: LinearClassifier + ZipMap)', () 
 });
 
 describe('iris-tensor fed frames', () => {
-  it('a 4-column CSV or unnamed dataframe_split feeds the single (-1, 4) tensor', async () => {
+  it('a 4-column CSV or unnamed dataframe_split feeds the single (-1, 4) tensor, answered as tensors (MLflow)', async () => {
     const model = await loadModel(exampleModel('iris-tensor'));
     try {
       for (const [format, body] of [
@@ -145,8 +145,11 @@ describe('iris-tensor fed frames', () => {
         ['json', '{"dataframe_split": {"data": [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]}}'],
       ] as const) {
         const { input } = parseScoringRequest(body, format, model.signature);
-        const rows = JSON.parse(predictionsToJSON(await model.predict(input))).predictions as Array<{ label: number }>;
-        expect(rows.map((row) => row.label)).toEqual([0, 2]);
+        // A tensor signature turns the frame into a tensor, so the answer is {output: values}.
+        const predictions = JSON.parse(predictionsToJSON(await model.predict(input))).predictions as {
+          label: number[];
+        };
+        expect(predictions.label).toEqual([0, 2]);
       }
       const { input } = parseScoringRequest('a,b,c\n1,2,3\n', 'csv', model.signature);
       await expect(model.predict(input)).rejects.toThrow('Shape of input (1, 3) does not match expected shape (-1, 4)');

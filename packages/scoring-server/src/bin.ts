@@ -33,6 +33,7 @@ Options:
       --processes <n>          serve from n processes sharing the port (node:cluster; no control routes)
       --sagemaker              SageMaker container mode (also: argument "serve" or SAGEMAKER_BIND_TO_PORT set)
       --log-level <level>      pino level: fatal, error, warn, info, debug, trace, silent (default info)
+      --debug                  error answers carry MLflow's stack_trace (this machine's file paths; default off)
       --help                   show this help
 
 Environment:
@@ -44,6 +45,7 @@ Environment:
   MLFLOW_DEPLOYMENT_FLAVOR_NAME           flavor in SageMaker mode when --flavor is not given
   BERTH_ALLOW_CODE                        true: SageMaker mode allows js models (as --allow-code)
   BERTH_LOG_LEVEL                         default for --log-level
+  BERTH_DEBUG                             1: as --debug (and stack traces of startup failures)
 `;
 
 /** A malformed command line: say so and exit 2, as the berth CLI does for usage errors. */
@@ -96,6 +98,7 @@ function parseCommandLine(argv: string[]) {
         processes: { type: 'string' },
         sagemaker: { type: 'boolean' },
         'log-level': { type: 'string' },
+        debug: { type: 'boolean' },
         help: { type: 'boolean' },
       },
     });
@@ -158,6 +161,7 @@ async function main(): Promise<void> {
     ...optional('authTokenFile', values['auth-token-file'] ?? (process.env.BERTH_AUTH_TOKEN_FILE || undefined)),
     // Behind SageMaker the endpoint authenticates every call (SigV4) before it reaches the container.
     allowUnauthenticated: (values['allow-unauthenticated'] ?? false) || listen.sagemaker,
+    debug: (values.debug ?? false) || process.env.BERTH_DEBUG === '1',
   };
   const level = values['log-level'] ?? process.env.BERTH_LOG_LEVEL ?? 'info';
   const { pino } = await import('pino');

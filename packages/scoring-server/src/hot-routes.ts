@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { negotiateContentType } from './content-type.js';
 import type { OipInfer } from './open-inference-routes.js';
-import { type ErrorReply, parseErrorReply, predictErrorReply, UNAUTHENTICATED_MESSAGE } from './scoring-errors.js';
+import {
+  type ErrorReply,
+  errorReplyJson,
+  parseErrorReply,
+  predictErrorReply,
+  UNAUTHENTICATED_MESSAGE,
+} from './scoring-errors.js';
 import { predictWithDeadline, type ServerContext, scoreWithDeadline } from './server-context.js';
 import { TurnWriter } from './turn-writer.js';
 
@@ -125,7 +131,7 @@ export function createHotRoutesHandler(
   };
 
   const sendError = (response: ServerResponse, started: number, error: ErrorReply) =>
-    finish(MLFLOW_ROUTE, response, started, error.status, JSON_TYPE, JSON.stringify(error.body));
+    finish(MLFLOW_ROUTE, response, started, error.status, JSON_TYPE, errorReplyJson(error, context.stackTraces));
 
   const score = async (
     request: IncomingMessage,

@@ -19,7 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ModelInput } from '@berth/model';
 import { negotiateContentType } from './content-type.js';
-import { type ErrorReply, parseErrorReply, predictErrorReply } from './scoring-errors.js';
+import { type ErrorReply, errorReplyJson, parseErrorReply, predictErrorReply } from './scoring-errors.js';
 import { predictWithDeadline, type ServerContext } from './server-context.js';
 
 export const DEFAULT_CHUNK_ROWS = 100;
@@ -138,7 +138,8 @@ export function createSagemakerStreamHandler(
       }
       record(status);
     };
-    const answerError = (error: ErrorReply) => answer(error.status, 'application/json', JSON.stringify(error.body));
+    const answerError = (error: ErrorReply) =>
+      answer(error.status, 'application/json', errorReplyJson(error, context.stackTraces));
 
     if (options.isClosing()) {
       response.setHeader('connection', 'close');

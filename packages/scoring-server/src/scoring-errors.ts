@@ -30,6 +30,17 @@ export class DeadlineExceeded extends Error {
   }
 }
 
+/**
+ * The JSON of an error answer. `stack_trace` (MLflow sends it, with the server's file paths) is
+ * left out unless the server runs with `debug` (`--debug` / `BERTH_DEBUG=1`); `error_code` and
+ * `message` are the same either way.
+ */
+export function errorReplyJson(error: ErrorReply, stackTraces: boolean): string {
+  if (stackTraces || error.body.stack_trace === undefined) return JSON.stringify(error.body);
+  const { stack_trace: _omitted, ...body } = error.body;
+  return JSON.stringify(body);
+}
+
 function stackOf(error: unknown): string {
   return error instanceof Error && error.stack ? error.stack : String(error);
 }

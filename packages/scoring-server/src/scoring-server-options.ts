@@ -58,6 +58,11 @@ export interface ScoringServerOptions {
   workerBodyBytes?: number;
   /** Download cache for remote model URIs. */
   cacheDir?: string;
+  /**
+   * Error answers carry MLflow's `stack_trace` (it names this machine's files). Default off:
+   * `error_code` and `message` only.
+   */
+  debug?: boolean;
   /** SageMaker container mode: `/invocations` also answers streaming requests (`Accept: application/jsonlines`). */
   sagemaker?: boolean;
 }
@@ -84,6 +89,7 @@ const optionsSchema = z.object({
   workerBodyBytes: z.number().int().min(0).default(DEFAULT_WORKER_BODY_BYTES),
   cacheDir: z.string().optional(),
   sagemaker: z.boolean().default(false),
+  debug: z.boolean().default(false),
 });
 
 export type ResolvedOptions = Omit<z.infer<typeof optionsSchema>, 'logger'> & {

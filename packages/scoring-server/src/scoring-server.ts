@@ -5,7 +5,7 @@ import { bearerCheck, isOpenPath, resolveAuthToken } from './bearer-auth.js';
 import { registerControlRoutes } from './control-routes.js';
 import { createHotRoutesHandler } from './hot-routes.js';
 import { createServerMetrics } from './metrics.js';
-import { registerMlflowRoutes, sendMlflowError } from './mlflow-routes.js';
+import { answerMlflowMismatch, ROUTE_LIST, registerMlflowRoutes, sendMlflowError } from './mlflow-routes.js';
 import { createOipInfer, registerOpenInferenceRoutes } from './open-inference-routes.js';
 import { createSagemakerStreamHandler } from './sagemaker-streaming.js';
 import { UNAUTHENTICATED_MESSAGE } from './scoring-errors.js';
@@ -115,6 +115,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     modelName: resolved.modelName,
     modelVersion: resolved.modelVersion,
     timeoutSeconds: resolved.timeoutSeconds,
+    stackTraces: resolved.debug,
     controlToken: resolved.controlToken,
     authorized: authToken === undefined ? undefined : bearerCheck(authToken),
     startedAt: new Date(),
@@ -251,8 +252,10 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     });
 
     instance.setNotFoundHandler(async (request, reply) => {
-      const message = `No route for ${request.method} ${request.url.split('?')[0]}`;
+      const message = `No route for ${request.method} ${request.url.split('?')[0]}. This server answers ${ROUTE_LIST}.`;
       if (request.url.startsWith('/v2')) return reply.code(404).send({ error: message });
+      const mismatch = answerMlflowMismatch(request, reply);
+      if (mismatch !== undefined) return mismatch;
       return sendMlflowError(reply, { status: 404, body: { error_code: 'ENDPOINT_NOT_FOUND', message } });
     });
 

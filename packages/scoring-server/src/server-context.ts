@@ -18,6 +18,8 @@ export interface ServerContext {
   readonly modelName: string;
   readonly modelVersion: string | undefined;
   readonly timeoutSeconds: number;
+  /** Error answers carry `stack_trace` (the `debug` option). */
+  readonly stackTraces: boolean;
   readonly controlToken: string | undefined;
   /** Checks an Authorization header when the server requires a token (authToken), else undefined. */
   readonly authorized: ((header: string | undefined) => boolean) | undefined;

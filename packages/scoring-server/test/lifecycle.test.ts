@@ -64,9 +64,16 @@ describe('timeouts and limits', () => {
     }
   }, 30_000);
 
-  it('a plain Error from the model is 400 BAD_REQUEST with a stack trace', async () => {
+  it('a plain Error from the model is 400 BAD_REQUEST (with its stack trace under debug)', async () => {
     const model = await jsModel('boom');
-    const server = await startScoringServer({ modelUri: model, allowCode: true, workers: 1, logger: false });
+    // debug: the answer carries the stack trace (off by default: it names this machine's files).
+    const server = await startScoringServer({
+      modelUri: model,
+      allowCode: true,
+      workers: 1,
+      logger: false,
+      debug: true,
+    });
     try {
       const response = await postJson(`${server.url}/invocations`, JSON.stringify({ inputs: { boom: [1] } }));
       expect(response.status).toBe(400);
@@ -286,6 +293,7 @@ describe('dynamic batching', () => {
       maxBatchSize: 64,
       maxBatchDelayMs: 50,
       logger: false,
+      debug: true,
     });
     try {
       const bodies = [[1, 2], [666], [3, 4, 5]].map((values) => JSON.stringify({ inputs: { a: values } }));

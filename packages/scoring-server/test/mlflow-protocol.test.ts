@@ -104,11 +104,32 @@ describe('POST /invocations', () => {
     expect(response.json.message).toMatch(/Failed to predict data|unexpected error/);
   });
 
-  it('answers an empty CSV with BAD_REQUEST and a stack trace', async () => {
+  it('answers an empty CSV with BAD_REQUEST and no stack trace (no file paths) by default', async () => {
     const response = await postJson(invocations, '', 'text/csv');
     expect(response.status).toBe(400);
     expect(response.json.error_code).toBe('BAD_REQUEST');
-    expect(typeof response.json.stack_trace).toBe('string');
+    expect(response.json).not.toHaveProperty('stack_trace');
+    expect(response.text).not.toContain(process.cwd());
+  });
+
+  it('with debug, error answers carry the stack trace; code and message are the same', async () => {
+    const debug = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false, debug: true });
+    try {
+      for (const [body, type] of [
+        ['', 'text/csv'],
+        ['{"inputs": [[1, 2', 'application/json'],
+      ] as const) {
+        const plain = await postJson(invocations, body, type);
+        const traced = await postJson(`${debug.url}/invocations`, body, type);
+        expect(typeof traced.json.stack_trace).toBe('string');
+        expect({ code: traced.json.error_code, message: traced.json.message }).toEqual({
+          code: plain.json.error_code,
+          message: plain.json.message,
+        });
+      }
+    } finally {
+      await debug.close();
+    }
   });
 
   it.each([
