@@ -66,15 +66,26 @@ for (const uri of flag === '--only-first' ? uris.slice(0, 2) : uris) {
   const got = JSON.parse(run(['get', '-t', 'local', '--name', name, '--json']).stdout || '{}');
   const deleted = run(['delete', '-t', 'local', '--name', name]);
   const left = [got.pid, got.supervisorPid].filter((pid) => pid && procState(pid) && procState(pid) !== 'Z');
-  report(ok && deleted.code === 0 && left.length === 0, uri, `${detail}; delete exit ${deleted.code}, processes left ${left.length ? left.join(',') : 'none'}`);
+  report(
+    ok && deleted.code === 0 && left.length === 0,
+    uri,
+    `${detail}; delete exit ${deleted.code}, processes left ${left.length ? left.join(',') : 'none'}`,
+  );
 }
 if (flag === '--only-first') process.exit(failures ? 1 : 0);
 
 function expectFailure(what, uri, code, pattern, env = {}, json = false) {
   const result = run(['create', '-t', 'local', '--name', `f${++n}`, '-m', uri, ...(json ? ['--json'] : [])], env);
   const text = json ? result.stdout || result.stderr : result.stderr;
-  const first = text.split('\n').slice(0, json ? 3 : 2).join(' | ');
-  report(result.code === code && pattern.test(text), `${what}: exit ${result.code} (want ${code})`, first.slice(0, 300));
+  const first = text
+    .split('\n')
+    .slice(0, json ? 3 : 2)
+    .join(' | ');
+  report(
+    result.code === code && pattern.test(text),
+    `${what}: exit ${result.code} (want ${code})`,
+    first.slice(0, 300),
+  );
 }
 const run3 = manifest.runs.mlflow3;
 expectFailure('missing alias', 'models:/iris@nope', 4, /alias/i);
