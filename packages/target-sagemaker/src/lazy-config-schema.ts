@@ -33,10 +33,29 @@ export function lazyObjectSchema<T extends object>(build: () => T): T {
     {} as T,
     forward(shapeOf, (_target, property) => Reflect.get(shapeOf(), property)),
   );
+  // Core's registry checks `~standard.validate` when it loads the target (every command): answer
+  // without building; validating or describing builds it.
+  type Standard = {
+    vendor: string;
+    version: number;
+    validate: (value: unknown) => unknown;
+    jsonSchema?: { input: (options: unknown) => unknown; output: (options: unknown) => unknown };
+  };
+  const standardOf = () => (build() as unknown as { '~standard': Standard })['~standard'];
+  const lazyStandard: Standard = {
+    vendor: 'zod',
+    version: 1,
+    validate: (value) => standardOf().validate(value),
+    jsonSchema: {
+      input: (options) => (standardOf().jsonSchema as NonNullable<Standard['jsonSchema']>).input(options),
+      output: (options) => (standardOf().jsonSchema as NonNullable<Standard['jsonSchema']>).output(options),
+    },
+  };
   return new Proxy(
     {} as T,
     forward(build, (_target, property) => {
       if (property === 'shape') return lazyShape;
+      if (property === '~standard') return lazyStandard;
       if (property === 'safeParse' || property === 'parse') {
         return (...args: unknown[]) => (build() as Record<string, (...a: unknown[]) => unknown>)[property]?.(...args);
       }

@@ -17,6 +17,7 @@ import { type DeleteResult, deleteDeploymentFlow } from './delete-flow.js';
 import { type DeployResult, deploy } from './deploy-flow.js';
 import {
   describeDeployment,
+  type EndpointSummary,
   listEndpointSummaries,
   type SageMakerDeployment,
   type SageMakerEndpoint,
@@ -122,8 +123,19 @@ export class SageMakerDeploymentClient extends BaseDeploymentClient {
         endpoint: endpoint.name,
       }));
     }
-    const summaries = await listEndpointSummaries(clients);
+    const summaries = (await this.#leanSummaries(clients)) ?? (await listEndpointSummaries(clients));
     return summaries.map((summary) => summaryView(clients.region, summary));
+  }
+
+  /**
+   * ListEndpoints without the SDK's SageMaker client when static credentials and a plain endpoint
+   * suffice (lean-list.ts); undefined when the SDK must resolve them (a role to assume, SSO, …).
+   */
+  async #leanSummaries(clients: AwsClients): Promise<EndpointSummary[] | undefined> {
+    if (clients.assumeRoleArn !== undefined) return undefined;
+    const { leanListEndpoints, leanTarget } = await import('./lean-list.js');
+    const target = await leanTarget(clients.region);
+    return target === undefined ? undefined : leanListEndpoints(clients.region, target);
   }
 
   async getDeployment(name: string, options: EndpointOption = {}): Promise<SageMakerDeployment> {
