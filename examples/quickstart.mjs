@@ -7,7 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const berthBin = join(root, 'packages/cli/dist/index.js');
+const berthBin = join(root, 'packages/cli/bin/berth.cjs');
 const model = 'examples/models/iris';
 const input = join(model, 'serving_input_example.json');
 const name = process.env.BERTH_DEMO_NAME ?? 'iris';

@@ -72,9 +72,15 @@ describe('packed tarballs', () => {
 
   it('ship the built cli with an executable bin', async () => {
     const listing = check(await runProcess('tar', ['-tvzf', tarballs.cli]), 'list cli tarball').stdout;
-    expect(listing).toMatch(/^-rwx.* package\/dist\/index\.js$/m);
-    const bin = (await tarEntry(tarballs.cli, 'package/dist/index.js')).stdout;
+    expect(listing).toMatch(/^-rwx.* package\/bin\/berth\.cjs$/m);
+    const bin = (await tarEntry(tarballs.cli, 'package/bin/berth.cjs')).stdout;
     expect(bin.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // What the bin answers by itself (--help, --version, targets) comes from files the build writes.
+    for (const built of ['package/dist/index.js', 'package/dist/help.json', 'package/dist/targets.cjs']) {
+      expect(listing).toContain(built);
+    }
+    const manifest = JSON.parse((await tarEntry(tarballs.cli, 'package/package.json')).stdout);
+    expect(manifest.bin).toEqual({ berth: './bin/berth.cjs' });
   });
 });
 

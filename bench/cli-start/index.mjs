@@ -1,72 +1,40 @@
 #!/usr/bin/env node
-// Start-up time of the berth CLI against a bare `node -e 0`, measured side by side.
-// Runs are interleaved (baseline, --help, targets, baseline, …) so machine load hits all three
-// alike; the report is medians and ratios. Usage: node bench/cli-start/index.mjs [--runs 21] [--cwd DIR]
-import { spawnSync } from 'node:child_process';
+// Start-up time of the berth CLI against a bare `node -e 0`, measured side by side with the
+// variables that change Node's start work unset on both sides (see ../start-time.mjs).
+// Usage: node bench/cli-start/index.mjs [--runs 21] [--callgrind 3] [--cwd DIR]
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measure, report } from '../start-time.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '21' },
     warmup: { type: 'string', default: '3' },
+    callgrind: { type: 'string', default: '0' },
     cwd: { type: 'string', default: join(root, 'test') },
-    bin: { type: 'string', default: join(root, 'packages/cli/dist/index.js') },
+    bin: { type: 'string', default: join(root, 'packages/cli/bin/berth.cjs') },
   },
 });
-const runs = Number(values.runs);
-const warmup = Number(values.warmup);
-if (!existsSync(values.bin)) {
-  console.error(`${values.bin} does not exist; build the cli first (pnpm turbo run build --filter=@berth/cli).`);
+const built = join(root, 'packages/cli/dist/help.json');
+if (!existsSync(built)) {
+  console.error(
+    `${built} does not exist; build the cli first (npx -y pnpm@12.4.2 turbo run build --filter=@berth/cli).`,
+  );
   process.exit(1);
 }
 
-const cases = [
-  { label: 'node -e 0', args: ['-e', '0'] },
-  { label: 'berth --help', args: [values.bin, '--help'], budget: 1.5 },
-  { label: 'berth targets', args: [values.bin, 'targets'], budget: 2 },
-];
-
-function timeOnce(args) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd: values.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) {
-    throw new Error(`${args.join(' ')} exited with ${result.status}: ${result.stderr.toString()}`);
-  }
-  return elapsed;
-}
-
-const median = (numbers) => {
-  const sorted = [...numbers].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
-for (let i = 0; i < warmup; i++) for (const item of cases) timeOnce(item.args);
-const samples = cases.map(() => []);
-for (let i = 0; i < runs; i++) {
-  cases.forEach((item, index) => {
-    samples[index].push(timeOnce(item.args));
-  });
-}
-
-const baseline = median(samples[0]);
-console.log(`node ${process.version}, ${runs} interleaved runs each, cwd ${values.cwd}`);
-console.log('case            median ms   min ms   ratio   budget');
-let failed = false;
-cases.forEach((item, index) => {
-  const value = median(samples[index]);
-  const ratio = value / baseline;
-  const verdict = item.budget === undefined ? '' : `≤ ${item.budget}× ${ratio <= item.budget ? 'ok' : 'OVER'}`;
-  if (item.budget !== undefined && ratio > item.budget) failed = true;
-  console.log(
-    `${item.label.padEnd(15)} ${value.toFixed(1).padStart(9)} ${Math.min(...samples[index])
-      .toFixed(1)
-      .padStart(8)} ${ratio.toFixed(2).padStart(6)}×   ${verdict}`,
-  );
-});
-process.exitCode = failed ? 1 : 0;
+const rows = measure(
+  [
+    { label: 'node -e 0', args: ['-e', '0'] },
+    { label: 'berth --help', args: [values.bin, '--help'], budget: 1.5 },
+    { label: 'berth targets', args: [values.bin, 'targets'], budget: 2 },
+    { label: 'berth help -t local', args: [values.bin, 'help', '-t', 'local'] },
+  ],
+  { runs: Number(values.runs), warmup: Number(values.warmup), callgrind: Number(values.callgrind), cwd: values.cwd },
+);
+process.exitCode = report(rows, { title: `bench/cli-start, ${values.runs} interleaved runs, cwd ${values.cwd}` })
+  ? 1
+  : 0;

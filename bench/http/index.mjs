@@ -22,7 +22,7 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
-const cli = join(root, 'packages/cli/dist/index.js');
+const cli = join(root, 'packages/cli/bin/berth.cjs');
 // A project where both targets are found: the http package declares itself, the workspace root local.
 const cwd = join(root, 'packages/target-http');
 for (const file of [cli, join(cwd, 'dist/index.js'), join(root, 'packages/server/dist/index.js')]) {

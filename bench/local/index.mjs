@@ -5,19 +5,25 @@
 //      wall time (includes the CLI's own start);
 //   2. `berth list -t local` wall time against `node -e 0` (goal ≤ 2.5×), with 3 live deployments.
 // Runs are interleaved so machine load hits every case alike; the report is medians and ratios.
-// Usage: node bench/local/index.mjs [--runs 7] [--list-runs 21]   (build first: pnpm turbo run build)
-import { spawnSync } from 'node:child_process';
+// Both sides of the list ratio run with the variables that change Node's start work unset
+// (NODE_EXTRA_CA_CERTS, NODE_OPTIONS, …; see ../start-time.mjs).
+// Usage: node bench/local/index.mjs [--runs 7] [--list-runs 21] [--callgrind 3]   (build first)
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { measure, report, scrubbedEnvironment, timeNode } from '../start-time.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '7' }, 'list-runs': { type: 'string', default: '21' } },
+  options: {
+    runs: { type: 'string', default: '7' },
+    'list-runs': { type: 'string', default: '21' },
+    callgrind: { type: 'string', default: '0' },
+  },
 });
-const cli = join(root, 'packages/cli/dist/index.js');
+const cli = join(root, 'packages/cli/bin/berth.cjs');
 const entry = join(root, 'packages/target-local/dist/index.js');
 const iris = join(root, 'examples/models/iris');
 for (const file of [cli, entry]) {
@@ -28,7 +34,7 @@ for (const file of [cli, entry]) {
 }
 
 const state = mkdtempSync(join(tmpdir(), 'berth-bench-local-'));
-const env = { ...process.env, BERTH_HOME: state };
+const env = scrubbedEnvironment({ BERTH_HOME: state });
 const { LocalDeploymentClient } = await import(entry);
 const client = new LocalDeploymentClient(`local:${state}`);
 
@@ -37,14 +43,7 @@ const median = (xs) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 const ms = (x) => `${x.toFixed(0)} ms`;
-
-function timeCommand(args) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return elapsed;
-}
+const timeCommand = (args) => timeNode(args, { cwd: root, env });
 
 try {
   // 1. create → ready
@@ -63,27 +62,21 @@ try {
 
   // 2. list against node -e 0, with 3 live deployments to health-check
   for (const name of ['l1', 'l2', 'l3']) await client.createDeployment(name, iris);
-  const baseline = [];
-  const list = [];
-  for (let i = 0; i < 3; i++) timeCommand([cli, 'list', '-t', 'local']); // warm the file cache
-  for (let i = 0; i < Number(values['list-runs']); i++) {
-    baseline.push(timeCommand(['-e', '0']));
-    list.push(timeCommand([cli, 'list', '-t', 'local']));
-  }
-
-  const rows = [
-    ['create → ready (API, iris)', median(api), `goal ≤ 1500 ms: ${median(api) <= 1500 ? 'met' : 'missed'}`],
-    ['berth create -t local (wall)', median(viaCli), ''],
-    ['node -e 0', median(baseline), 'baseline'],
+  const rows = measure(
     [
-      'berth list -t local (3 live)',
-      median(list),
-      `${(median(list) / median(baseline)).toFixed(2)}× node -e 0 (goal ≤ 2.5×: ${median(list) / median(baseline) <= 2.5 ? 'met' : 'missed'})`,
+      { label: 'node -e 0', args: ['-e', '0'] },
+      { label: 'berth list -t local (3 live)', args: [cli, 'list', '-t', 'local'], budget: 2.5 },
     ],
-  ];
-  console.log(`local target bench — ${values.runs} create runs, ${values['list-runs']} list runs (medians)`);
-  for (const [label, value, note] of rows) console.log(`${label.padEnd(32)} ${ms(value).padStart(8)}  ${note}`);
+    { runs: Number(values['list-runs']), warmup: 3, callgrind: Number(values.callgrind), cwd: root, env },
+  );
+
+  console.log(`local target bench — ${values.runs} create runs (medians)`);
+  console.log(
+    `create → ready (API, iris)       ${ms(median(api)).padStart(8)}  goal ≤ 1500 ms: ${median(api) <= 1500 ? 'met' : 'missed'}`,
+  );
+  console.log(`berth create -t local (wall)     ${ms(median(viaCli)).padStart(8)}`);
   console.log(`create (API) runs: ${api.map(ms).join(', ')}`);
+  process.exitCode = report(rows, { title: `bench/local list, ${values['list-runs']} interleaved runs` }) ? 1 : 0;
 } finally {
   for (const deployment of await client.listDeployments()) await client.deleteDeployment(deployment.name);
   await client.close();

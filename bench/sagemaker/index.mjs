@@ -28,7 +28,7 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const bin = path.join(root, 'packages/cli/dist/index.js');
+const bin = path.join(root, 'packages/cli/bin/berth.cjs');
 for (const built of [bin, path.join(packageDir, 'dist/index.js')]) {
   if (!existsSync(built)) {
     console.error(`${built} is missing; build first: npx -y pnpm@12.4.2 turbo run build`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const cli = path.join(root, 'packages/cli/dist/index.js');
+const cli = path.join(root, 'packages/cli/bin/berth.cjs');
 const model = path.join(root, 'examples/models/iris');
 const { values: flags } = parseArgs({
   options: {

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { defineConfig } from 'tsup';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { build, defineConfig, type Options } from 'tsup';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -23,6 +24,33 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * What `bin/berth.cjs` answers without loading the ESM CLI, built after it: `dist/targets.cjs`
+ * (`berth targets`, with the discovery part of @berth/core bundled in: one CommonJS file) and
+ * `dist/help.json` (the top-level help and the version, taken from the built program itself).
+ */
+async function buildFastPaths(): Promise<void> {
+  await build({
+    entry: { targets: 'src/targets-fast-path.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node20',
+    noExternal: ['@berth/core'],
+    removeNodeProtocol: false,
+    clean: false,
+    dts: false,
+    sourcemap: false,
+    silent: true,
+    config: false,
+  } satisfies Options);
+  const built = pathToFileURL(new URL('./dist/index.js', import.meta.url).pathname).href;
+  const cli = (await import(`${built}?t=${Date.now()}`)) as { topLevelHelp: () => string; version: string };
+  writeFileSync(
+    new URL('./dist/help.json', import.meta.url),
+    `${JSON.stringify({ version: cli.version, help: cli.topLevelHelp() })}\n`,
+  );
+}
+
 export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm'],
@@ -38,6 +66,7 @@ export default defineConfig({
   // Keep `node:` specifiers as written (and visible to the plugin above).
   removeNodeProtocol: false,
   // The bundled CommonJS calls require() for node builtins; ESM has none, so provide one.
+  onSuccess: buildFastPaths,
   banner: {
     js: "import { createRequire as __berthCreateRequire } from 'node:module';\nconst require = __berthCreateRequire(import.meta.url);",
   },

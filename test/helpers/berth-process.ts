@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export const testDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The built CLI, as `pnpm build` leaves it; the tests run it as a user would. */
-export const berthBin = join(testDirectory, '..', 'packages', 'cli', 'dist', 'index.js');
+export const berthBin = join(testDirectory, '..', 'packages', 'cli', 'bin', 'berth.cjs');
 
 export interface ProcessResult {
   code: number | null;

@@ -38,17 +38,38 @@ const targetsListCommand = () => import('./commands/targets-list-command.js');
 const targetsInstallCommands = () => import('./commands/targets-install-commands.js');
 const serveCommand = () => import('./commands/serve-command.js');
 
+/** Help is wrapped at 80 columns at most (narrower only on a narrower terminal). */
+export const HELP_WIDTH = 80;
+
+export interface ProgramOptions {
+  /**
+   * commander prints nothing for a usage error, so the caller can report it as the one JSON
+   * document `--json` promises on stderr (subcommands copy these settings when created).
+   */
+  jsonErrors?: boolean;
+  /** Where help and --version go (default stdout); the build captures the top-level help with it. */
+  writeOut?: (text: string) => void;
+}
+
 /**
- * `jsonErrors`: commander prints nothing for a usage error, so the caller can report it as the one
- * JSON document `--json` promises on stderr (subcommands copy these settings when created).
+ * The help width: 80, or the terminal's width when that is narrower. Pinned rather than the full
+ * terminal width so the top-level help that `bin/berth.cjs` prints from `dist/help.json` (written
+ * at build time, see tsup.config.ts) is byte for byte what commander would print here.
  */
-export function createProgram(options: { jsonErrors?: boolean } = {}): Command {
+function helpWidth(stream: NodeJS.WriteStream): number {
+  return stream.isTTY && stream.columns > 0 ? Math.min(stream.columns, HELP_WIDTH) : HELP_WIDTH;
+}
+
+export function createProgram(options: ProgramOptions = {}): Command {
   const program = new Command('berth')
     .description('Deploy ML models to any installed target (MLflow-compatible deployments CLI).')
     .version(__BERTH_CLI_VERSION__, '-V, --version')
     .helpCommand(false)
     .exitOverride()
     .configureOutput({
+      ...(options.writeOut && { writeOut: options.writeOut, getOutHelpWidth: () => HELP_WIDTH }),
+      ...(!options.writeOut && { getOutHelpWidth: () => helpWidth(process.stdout) }),
+      getErrHelpWidth: () => helpWidth(process.stderr),
       outputError: (text, write) => {
         if (!options.jsonErrors) write(text.replace(/^error: /, 'Error: '));
       },
@@ -266,4 +287,18 @@ function showCommandHelp(program: Command, name: string): void {
     program.error(`Error: unknown command '${name}'`, { code: 'commander.unknownCommand', exitCode: 2 });
   }
   command.outputHelp();
+}
+
+/**
+ * `berth --help` as commander prints it (also for `berth` alone), at the pinned width. The build
+ * writes it to `dist/help.json` for `bin/berth.cjs`, so the two cannot drift apart.
+ */
+export function topLevelHelp(): string {
+  let text = '';
+  createProgram({
+    writeOut: (chunk) => {
+      text += chunk;
+    },
+  }).outputHelp();
+  return text;
 }

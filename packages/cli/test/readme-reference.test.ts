@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // the command reference — every command's --help output, verbatim. Both are checked against the
 // built CLI, so neither can drift from what `berth --help` prints.
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
-const BIN = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/berth.cjs', import.meta.url));
 const START = '<!-- command-reference:start (generated: see packages/cli/test/readme-reference.test.ts) -->';
 const END = '<!-- command-reference:end -->';
 const UPDATE = 'BERTH_UPDATE_README=1 npx -y pnpm@12.4.2 exec vitest run --project cli test/readme-reference.test.ts';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 export const packageDirectory = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const repositoryRoot = resolve(packageDirectory, '../..');
-export const berthCli = join(repositoryRoot, 'packages/cli/dist/index.js');
+export const berthCli = join(repositoryRoot, 'packages/cli/bin/berth.cjs');
 export const irisModel = join(repositoryRoot, 'examples/models/iris');
 export const irisColumns = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 export const irisInput = {

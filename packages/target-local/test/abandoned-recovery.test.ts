@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { irisInput, irisModel, isAlive, openTestClient, repositoryRoot } from './helpers.js';
 
-const cli = join(repositoryRoot, 'packages/cli/dist/index.js');
+const cli = join(repositoryRoot, 'packages/cli/bin/berth.cjs');
 
 const { state, client, cleanup } = openTestClient();
 

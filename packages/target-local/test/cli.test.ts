@@ -12,7 +12,7 @@ import {
   temporaryStateDirectory,
 } from './helpers.js';
 
-const cli = join(repositoryRoot, 'packages/cli/dist/index.js');
+const cli = join(repositoryRoot, 'packages/cli/bin/berth.cjs');
 const state = temporaryStateDirectory();
 const models = temporaryStateDirectory('berth-models-');
 const target = `local:${state}`;

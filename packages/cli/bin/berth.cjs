@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+'use strict';
+// The `berth` command. A few invocations must start about as fast as Node itself, so this file
+// (CommonJS: no ESM loader) answers them from what the build wrote next to the CLI:
+//   berth, berth --help, berth -h    the top-level help, from dist/help.json
+//   berth --version, berth -V        the version, from dist/help.json
+//   berth targets [list] [--json]    discovery only, from dist/targets.cjs
+// Everything else, and any of these when the fast answer does not apply, runs the full CLI
+// (dist/index.js), which prints exactly the same for them.
+const { join } = require('node:path');
+
+const dist = join(__dirname, '..', 'dist');
+const args = process.argv.slice(2);
+
+function fullCli() {
+  return import('../dist/index.js').then((cli) => cli.main(process.argv));
+}
+
+/** dist/help.json holds the help at 80 columns: right for pipes, files and terminals that wide. */
+function helpFits() {
+  const out = process.stdout;
+  return !out.isTTY || !(out.columns > 0 && out.columns < 80);
+}
+
+function readHelp() {
+  try {
+    return JSON.parse(require('node:fs').readFileSync(join(dist, 'help.json'), 'utf8'));
+  } catch {
+    return undefined; // not built this way: the full CLI answers
+  }
+}
+
+function answerFast() {
+  const [first, second, third] = args;
+  if (args.length === 0 || (args.length === 1 && (first === '--help' || first === '-h'))) {
+    const help = helpFits() ? readHelp() : undefined;
+    if (help === undefined) return false;
+    process.stdout.write(help.help);
+    return true;
+  }
+  if (args.length === 1 && (first === '--version' || first === '-V')) {
+    const help = readHelp();
+    if (help === undefined) return false;
+    process.stdout.write(`${help.version}\n`);
+    return true;
+  }
+  if (first !== 'targets' || args.length > 3) return false;
+  const rest = [second, third].filter((arg) => arg !== undefined);
+  if (rest[0] === 'list') rest.shift();
+  if (rest.length > 1 || (rest.length === 1 && rest[0] !== '--json')) return false;
+  let listTargets;
+  let corePath;
+  try {
+    ({ listTargets } = require('../dist/targets.cjs'));
+    // Discovery looks for targets installed beside @berth/core, so it must be told where core is.
+    corePath = require.resolve('@berth/core');
+  } catch {
+    return false;
+  }
+  // A failure (unreadable package.json folders, …) is left to the full CLI, which reports it
+  // the usual way: as text or JSON, with its exit code.
+  listTargets({ json: rest.length === 1 ? true : undefined }, { corePath }).catch(fullCli);
+  return true;
+}
+
+if (!answerFast()) fullCli();
