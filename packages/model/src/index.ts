@@ -4,6 +4,7 @@ export type { JsModel, JsModelModule } from './js-flavor.js';
 export { type LoadedModel, type LoadModelOptions, loadModel, selectFlavor } from './load-model.js';
 export { loadMLmodel, type MLmodel, parseMLmodel, type SavedInputExampleInfo } from './mlmodel.js';
 export {
+  bigintToJson,
   type Column,
   type DType,
   type ModelInput,

@@ -122,13 +122,19 @@ export function elementCount(shape: readonly number[]): number {
   return count;
 }
 
+/**
+ * A 64-bit integer as JSON can carry it: a number when it is exact as a double, else its decimal
+ * string (JSON.stringify refuses bigints). The one such conversion in Berth.
+ */
+export function bigintToJson(value: bigint): number | string {
+  const asNumber = Number(value);
+  return Number.isSafeInteger(asNumber) ? asNumber : value.toString();
+}
+
 /** Reads one element as a JS number/boolean/string (bigint → number when it is safe). */
 export function readElement(values: TypedArray | unknown[], index: number, dtype: DType): unknown {
   const value = values[index];
-  if (typeof value === 'bigint') {
-    const asNumber = Number(value);
-    return Number.isSafeInteger(asNumber) ? asNumber : value.toString();
-  }
+  if (typeof value === 'bigint') return bigintToJson(value);
   if (dtype === 'bool') return value === 1 || value === true;
   return value;
 }

@@ -5,7 +5,9 @@
  * The rows are plain JS values handed to the native JSON.stringify once, which measured about twice
  * as fast as writing the text in JS. NaN and ±Infinity become null.
  */
+import { generateFunction } from './generated-functions.js';
 import {
+  bigintToJson,
   type DType,
   dtypeOfValues,
   type ModelOutput,
@@ -20,18 +22,14 @@ type Cell = (index: number) => unknown;
 function elementReader(data: TypedArray | unknown[], dtype: DType): Cell {
   if (dtype === 'bool') return (index) => Boolean(data[index]);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    return (index) => {
-      const value = data[index] as bigint;
-      const asNumber = Number(value);
-      return Number.isSafeInteger(asNumber) ? asNumber : value.toString();
-    };
+    return (index) => bigintToJson(data[index] as bigint);
   }
   if (Array.isArray(data)) return (index) => toJsonable(data[index]);
   return (index) => data[index];
 }
 
 function toJsonable(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'bigint') return bigintToJson(value);
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     return Array.from(value as unknown as ArrayLike<unknown>, toJsonable);
   }
@@ -163,7 +161,8 @@ function sameLayout(a: PlanLayout, b: PlanLayout): boolean {
   return true;
 }
 
-function compilePlan({ names, kinds, widths }: PlanLayout): RecordsPlan {
+/** The plan's function, or undefined where code generation is not allowed (the generic path serves). */
+function compilePlan({ names, kinds, widths }: PlanLayout): RecordsPlan | undefined {
   const lines = names.map((name, index) => `const d${index} = tensors[${JSON.stringify(name)}].data;`);
   const cell = (index: number, at: string) =>
     kinds[index] === 'bigint' ? `big(d${index}[${at}])` : `d${index}[${at}]`;
@@ -175,17 +174,10 @@ function compilePlan({ names, kinds, widths }: PlanLayout): RecordsPlan {
     return `${JSON.stringify(name)}: [${items.join(', ')}]`;
   });
   const body = `${lines.join(' ')} const out = new Array(rows); for (let row = 0; row < rows; row++) out[row] = {${fields.join(', ')}}; return out;`;
-  const make = new Function('big', 'tensors', 'rows', body) as (
-    big: (value: bigint) => number | string,
-    tensors: Record<string, Tensor>,
-    rows: number,
-  ) => unknown[];
-  return (tensors, rows) => make(bigToJsonable, tensors, rows);
-}
-
-function bigToJsonable(value: bigint): number | string {
-  const asNumber = Number(value);
-  return Number.isSafeInteger(asNumber) ? asNumber : value.toString();
+  const make = generateFunction<
+    (big: (value: bigint) => number | string, tensors: Record<string, Tensor>, rows: number) => unknown[]
+  >(['big', 'tensors', 'rows'], body);
+  return make && ((tensors, rows) => make(bigintToJson, tensors, rows));
 }
 
 /**
@@ -222,9 +214,9 @@ function recordsJsonable(tensors: Record<string, Tensor>): unknown[] {
     let plan = lastPlan !== undefined && sameLayout(lastPlan.layout, planned.layout) ? lastPlan.plan : undefined;
     if (plan === undefined) {
       plan = compilePlan(planned.layout);
-      lastPlan = { layout: planned.layout, plan };
+      if (plan !== undefined) lastPlan = { layout: planned.layout, plan };
     }
-    return plan(tensors, planned.rows);
+    if (plan !== undefined) return plan(tensors, planned.rows);
   }
   const entries = Object.entries(tensors);
   const rowCount = Math.max(0, ...entries.map(([, tensor]) => tensor.shape[0] ?? 1));
@@ -263,19 +255,13 @@ function recordsJsonable(tensors: Record<string, Tensor>): unknown[] {
  */
 function rowConstructor(names: string[]): RowConstructor | undefined {
   if (names.length === 0 || names.length > 64 || names.includes('__proto__')) return undefined;
-  // A server answers with the same output names every time: compile once per name list, not per
-  // request, and check the last list first (comparing a few names beats joining them into a key).
+  // A server answers with the same output names every time: check the last list first (comparing
+  // a few names beats building the source text that finds it in generateFunction's cache).
   if (lastRow !== undefined && sameNames(lastRow.names, names)) return lastRow.make;
-  const key = names.join('\u0000');
-  let make = rowConstructors.get(key);
-  if (make === undefined) {
-    const parameters = names.map((_, index) => `c${index}`);
-    const body = `return {${names.map((name, index) => `${JSON.stringify(name)}: c${index}`).join(', ')}};`;
-    make = new Function(...parameters, body) as RowConstructor;
-    if (rowConstructors.size >= 64) rowConstructors.clear();
-    rowConstructors.set(key, make);
-  }
-  lastRow = { names, make };
+  const parameters = names.map((_, index) => `c${index}`);
+  const body = `return {${names.map((name, index) => `${JSON.stringify(name)}: c${index}`).join(', ')}};`;
+  const make = generateFunction<RowConstructor>(parameters, body);
+  if (make !== undefined) lastRow = { names, make };
   return make;
 }
 
@@ -288,7 +274,6 @@ function sameNames(a: string[], b: string[]): boolean {
 let lastRow: { names: string[]; make: RowConstructor } | undefined;
 
 type RowConstructor = (...cells: unknown[]) => unknown;
-const rowConstructors = new Map<string, RowConstructor>();
 
 function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint' || (ArrayBuffer.isView(value) && !(value instanceof DataView)))
