@@ -42,6 +42,7 @@ check_mode() { # check_mode MODE PROXIED(0|1)
   MLFLOW_TRACKING_URI=$server node "$repo/scripts/mlflow-compat/uris-check.mjs" "$work/$mode/out" "$server"
 }
 
+mkdir -p "$work/proxied" "$work/plain"
 serve proxied --backend-store-uri "sqlite:///$work/proxied/mlflow.db" --artifacts-destination "$work/proxied/mlartifacts"
 check_mode proxied 1
 stop
