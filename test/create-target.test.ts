@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProcessResult, type RunOptions, runProcess } from './helpers/berth-process.js';
-import { check, NPM_ENVIRONMENT } from './helpers/packages.js';
+import { check, NPM_FLAGS, OUTSIDE_VITEST } from './helpers/packages.js';
 import { packWithWorkspaceDependencies } from './helpers/workspace-tarballs.js';
 
 // create-berth-target as a stranger uses it: the packed scaffolder run through `npm exec` (what
@@ -17,21 +17,6 @@ const SCOPE = '@e2e';
 const PACKAGE = `${SCOPE}/berth-target-${TARGET}`;
 // The example model: weights [0.5, -2], bias 1; examples/input.json holds rows [1,2], [3,4], [5,6].
 const EXPECTED = { predictions: [-2.5, -5.5, -8.5] };
-
-/** A child process must not think it runs inside this vitest (a nested vitest would report to us). */
-const OUTSIDE_VITEST = {
-  ...NPM_ENVIRONMENT,
-  VITEST: undefined,
-  VITEST_MODE: undefined,
-  VITEST_POOL_ID: undefined,
-  VITEST_WORKER_ID: undefined,
-  TEST: undefined,
-  NODE_ENV: undefined,
-  BERTH_TEST_REPORT: undefined,
-  // The repository's .npmrc sets engine-strict, and npx exports it; a user's npm has it off.
-  npm_config_engine_strict: undefined,
-};
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
 
 let root: string;
 let project: string;

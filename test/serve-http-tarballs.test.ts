@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnvironment, type ProcessResult, runProcess, testDirectory } from './helpers/berth-process.js';
-import { check, NPM_ENVIRONMENT } from './helpers/packages.js';
+import { check, NPM_FLAGS, OUTSIDE_VITEST } from './helpers/packages.js';
 import { packWithWorkspaceDependencies } from './helpers/workspace-tarballs.js';
 
 // Issue 9's check, as a new user runs it on two machines: a server project (the packed @berth/cli
@@ -15,15 +15,8 @@ import { packWithWorkspaceDependencies } from './helpers/workspace-tarballs.js';
 // stopped by its pid; deployments are deleted through the CLI and their supervisors killed by pid
 // if a failed test left any.
 
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
-const OUTSIDE_VITEST = {
-  ...NPM_ENVIRONMENT,
-  VITEST: undefined,
-  VITEST_MODE: undefined,
-  VITEST_POOL_ID: undefined,
-  VITEST_WORKER_ID: undefined,
-  BERTH_TEST_REPORT: undefined,
-  npm_config_engine_strict: undefined,
+const USER_ENVIRONMENT = {
+  ...OUTSIDE_VITEST,
   BERTH_TOKEN: undefined,
   BERTH_TOKEN_FILE: undefined,
   BERTH_SERVER_TOKEN: undefined,
@@ -35,7 +28,7 @@ const OUTSIDE_VITEST = {
 // onnxruntime-node's postinstall fetches the optional CUDA provider from api.nuget.org (beyond
 // loopback); the CPU runtime the iris model needs ships inside the package. Skipping the download is
 // what a user without a GPU or without that host does (the variable is onnxruntime's own).
-const INSTALL_ENVIRONMENT = { ...OUTSIDE_VITEST, ONNXRUNTIME_NODE_INSTALL: 'skip' };
+const INSTALL_ENVIRONMENT = { ...USER_ENVIRONMENT, ONNXRUNTIME_NODE_INSTALL: 'skip' };
 
 const WRITE_TOKEN = 'serve-e2e-write-token-9f3c1a7d5b';
 const READ_TOKEN = 'serve-e2e-read-token-0c4e8b2a6f';
@@ -75,7 +68,7 @@ async function installProject(directory: string, tarballs: string[]): Promise<vo
 function clientBerth(args: string[], environment: Record<string, string | undefined> = {}): Promise<ProcessResult> {
   return runProcess(join(clientProject, 'node_modules', '.bin', 'berth'), args, {
     cwd: clientProject,
-    env: { ...OUTSIDE_VITEST, BERTH_HOME: join(root, 'client-home'), BERTH_TOKEN: WRITE_TOKEN, ...environment },
+    env: { ...USER_ENVIRONMENT, BERTH_HOME: join(root, 'client-home'), BERTH_TOKEN: WRITE_TOKEN, ...environment },
     timeoutMs: 180_000,
   });
 }
@@ -93,7 +86,7 @@ function startServer(): Promise<string> {
     ['serve', '-t', 'local', '--port', '0', '--token-file', 'write.token', '--read-only-token-file', 'read.token'],
     {
       cwd: serverProject,
-      env: cleanEnvironment({ ...OUTSIDE_VITEST, BERTH_HOME: join(root, 'server-home') }),
+      env: cleanEnvironment({ ...USER_ENVIRONMENT, BERTH_HOME: join(root, 'server-home') }),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -8,7 +8,21 @@ export const NPM_ENVIRONMENT = {
   npm_config_prefix: undefined,
   npm_config_location: undefined,
 };
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+export const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+
+/** A child process must not think it runs inside this vitest (a nested vitest would report to us). */
+export const OUTSIDE_VITEST = {
+  ...NPM_ENVIRONMENT,
+  VITEST: undefined,
+  VITEST_MODE: undefined,
+  VITEST_POOL_ID: undefined,
+  VITEST_WORKER_ID: undefined,
+  TEST: undefined,
+  NODE_ENV: undefined,
+  BERTH_TEST_REPORT: undefined,
+  // The repository's .npmrc sets engine-strict, and npx exports it; a user's npm has it off.
+  npm_config_engine_strict: undefined,
+};
 
 /** Throws with the command's output unless it exited 0. */
 export function check(result: ProcessResult, what: string): ProcessResult {
