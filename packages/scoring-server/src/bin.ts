@@ -22,6 +22,9 @@ Options:
       --inline-budget-ms <n>   run predictions measured below this cost on the event loop (default 0.5; 0 = never)
       --worker-body-bytes <n>  /invocations bodies this large are parsed and serialized in a worker (default 262144)
       --body-limit <bytes>     largest request body, 413 above (default 67108864 = 64 MiB)
+      --headers-timeout-ms <n> slow clients: headers not all in after n ms → 408, connection closed (default 10000)
+      --request-timeout-ms <n> slow clients: whole request (headers + body) not in after n ms → 408 (default 60000)
+      --max-connections <n>    connections open at once; more are closed on arrival (default 1024)
       --model-name <name>      model name in /v2/models/{name} (default: model directory name)
       --model-version <v>      model version in /v2/models/{name}/versions/{v}
       --allow-code             allow js-flavor models (runs code from the model directory)
@@ -88,6 +91,9 @@ function parseCommandLine(argv: string[]) {
         'max-batch-delay-ms': { type: 'string' },
         'inline-budget-ms': { type: 'string' },
         'body-limit': { type: 'string' },
+        'headers-timeout-ms': { type: 'string' },
+        'request-timeout-ms': { type: 'string' },
+        'max-connections': { type: 'string' },
         'worker-body-bytes': { type: 'string' },
         'model-name': { type: 'string' },
         'model-version': { type: 'string' },
@@ -153,6 +159,9 @@ async function main(): Promise<void> {
     ...optional('inlineBudgetMs', numberFlag(values['inline-budget-ms'], '--inline-budget-ms', 0)),
     ...optional('bodyLimitBytes', integerFlag(values['body-limit'], '--body-limit', 1)),
     ...optional('workerBodyBytes', integerFlag(values['worker-body-bytes'], '--worker-body-bytes', 0)),
+    ...optional('headersTimeoutMs', integerFlag(values['headers-timeout-ms'], '--headers-timeout-ms', 1)),
+    ...optional('requestTimeoutMs', integerFlag(values['request-timeout-ms'], '--request-timeout-ms', 1)),
+    ...optional('maxConnections', integerFlag(values['max-connections'], '--max-connections', 1)),
     ...(values['model-name'] ? { modelName: values['model-name'] } : {}),
     ...(values['model-version'] ? { modelVersion: values['model-version'] } : {}),
     allowCode: listen.allowCode ?? false,

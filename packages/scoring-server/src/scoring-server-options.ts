@@ -11,6 +11,12 @@ export const DEFAULT_MAX_BATCH_DELAY_MS = 2;
 export const DEFAULT_INLINE_BUDGET_MS = 0.5;
 /** 256 KiB of JSON is a few thousand rows: parsing it alone takes about a millisecond. */
 export const DEFAULT_WORKER_BODY_BYTES = 256 * 1024;
+/** A client gets this long to send a request's headers (Node's own default is 60 s). */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** A client gets this long to send a whole request, headers and body (Node's own default is 300 s). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Open connections beyond this are refused at once (Node's own default: unbounded). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 export interface ScoringServerOptions {
   /** Model URI or local model directory (anything `@berth/model`'s resolveModelUri takes). */
@@ -46,6 +52,15 @@ export interface ScoringServerOptions {
   allowUnauthenticated?: boolean;
   /** Largest accepted request body → 413. Default 64 MiB. */
   bodyLimitBytes?: number;
+  /**
+   * Against slow clients: a request whose headers have not all arrived after this many milliseconds
+   * is answered 408 and its connection closed. Default 10 000.
+   */
+  headersTimeoutMs?: number;
+  /** Against slow clients: the whole request (headers and body) must arrive within this. Default 60 000. */
+  requestTimeoutMs?: number;
+  /** Connections open at once; further ones are closed as they arrive. Default 1024. */
+  maxConnections?: number;
   /** A pino logger, pino options (`{ level }`), or false for silence. Default: warn level on stderr. */
   logger?: Logger | { level?: string } | false;
   /** Name in OIP routes. Default: the model directory's name. */
@@ -82,6 +97,9 @@ const optionsSchema = z.object({
   authTokenFile: z.string().min(1).optional(),
   allowUnauthenticated: z.boolean().default(false),
   bodyLimitBytes: z.number().int().positive().default(DEFAULT_BODY_LIMIT_BYTES),
+  headersTimeoutMs: z.number().int().positive().default(DEFAULT_HEADERS_TIMEOUT_MS),
+  requestTimeoutMs: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
+  maxConnections: z.number().int().positive().default(DEFAULT_MAX_CONNECTIONS),
   logger: z.unknown().optional(),
   modelName: z.string().min(1).optional(),
   modelVersion: z.string().min(1).optional(),
@@ -129,6 +147,11 @@ export function resolveOptions(options: ScoringServerOptions): ResolvedOptions {
     );
   }
   const value = parsed.data;
+  if (value.requestTimeoutMs < value.headersTimeoutMs) {
+    throw BerthError.invalidParameterValue(
+      `Invalid scoring server options: requestTimeoutMs (${value.requestTimeoutMs}) must be at least headersTimeoutMs (${value.headersTimeoutMs}), since the headers are part of the request`,
+    );
+  }
   return {
     ...value,
     workers: value.workers ?? defaultWorkerCount(),

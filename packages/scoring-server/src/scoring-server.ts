@@ -143,11 +143,23 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
   const { createServer } = await import('node:http');
   const app: FastifyInstance = Fastify({
     serverFactory: (fastifyHandler) => {
-      const server = createServer((request, response) => {
-        if (streamRoute?.(request, response)) return;
-        if (!hotRoutes(request, response)) fastifyHandler(request, response);
-      });
+      const server = createServer(
+        {
+          // Slow clients (a trickle of header bytes, a body that never ends) hold a connection each:
+          // bound how long they may take. Node checks both limits every connectionsCheckingInterval
+          // (30 s by default, which would stretch a 10 s limit to 40 s): check four times per limit.
+          headersTimeout: resolved.headersTimeoutMs,
+          requestTimeout: resolved.requestTimeoutMs,
+          connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(resolved.headersTimeoutMs / 4))),
+        },
+        (request, response) => {
+          if (streamRoute?.(request, response)) return;
+          if (!hotRoutes(request, response)) fastifyHandler(request, response);
+        },
+      );
       server.keepAliveTimeout = 72_000;
+      // Connections beyond this are closed as they arrive, so a flood cannot exhaust descriptors.
+      server.maxConnections = resolved.maxConnections;
       return server;
     },
     loggerInstance: logger,
