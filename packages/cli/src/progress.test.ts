@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { formatElapsed, type InterruptHost, withProgress } from './progress.js';
 
 function recorder(isTTY: boolean) {
@@ -34,7 +34,7 @@ describe('withProgress', () => {
       async (onProgress) => {
         clock = 75_000;
         onProgress({ message: 'Endpoint d is Creating', state: 'Creating' });
-        await new Promise((resolve) => setTimeout(resolve, 250));
+        await vi.waitFor(() => expect(writes.some((text) => text.includes('Endpoint d is Creating'))).toBe(true));
         return 42;
       },
       { stream, now: () => clock, interrupts: interrupts.host },

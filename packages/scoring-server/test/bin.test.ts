@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { binPath, irisModel, irisSplit, postJson, temporaryDirectory, writeJsModel } from './helpers.js';
 
 let scratch: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -31,15 +31,8 @@ function run(args: string[], env: Record<string, string> = {}) {
 }
 
 async function waitForFile(file: string, timeoutMs = 30_000): Promise<{ pid: number; port: number; url: string }> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      return JSON.parse(await readFile(file, 'utf8'));
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`no ready file at ${file}`);
+  const text = await vi.waitFor(() => readFile(file, 'utf8'), { timeout: timeoutMs, interval: 50 });
+  return JSON.parse(text);
 }
 
 async function freePort(): Promise<number> {
@@ -75,7 +68,8 @@ describe('berth-scoring-server bin', () => {
   it('writes the ready file, serves, and drains an in-flight request on SIGTERM', async () => {
     const model = path.join(scratch.path, 'slow');
     await (await import('node:fs/promises')).mkdir(model);
-    await writeJsModel(model, { delayMs: 1500 });
+    const gate = path.join(scratch.path, 'slow-gate');
+    await writeJsModel(model, { gate });
     const readyFile = path.join(scratch.path, 'ready.json');
     const server = run([
       '--model-uri',
@@ -92,8 +86,14 @@ describe('berth-scoring-server bin', () => {
     expect(ready.pid).toBe(server.child.pid);
     expect(ready.url).toBe(`http://127.0.0.1:${ready.port}`);
     const inFlight = postJson(`${ready.url}/invocations`, JSON.stringify({ inputs: { a: [1, 2, 3] } }));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The request is in flight (beside the scrape that reads the gauge), then SIGTERM starts the
+    // drain, and only then may predict finish.
+    const inFlightCount = async () =>
+      Number(/^berth_http_requests_in_flight (\d+)/m.exec(await (await fetch(`${ready.url}/metrics`)).text())?.[1]);
+    await expect.poll(inFlightCount, { timeout: 10_000 }).toBe(2);
     server.child.kill('SIGTERM');
+    await vi.waitFor(() => expect(server.output().stderr).toContain('draining'), { timeout: 10_000 });
+    await writeFile(gate, '');
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({ predictions: [0, 1, 2] });

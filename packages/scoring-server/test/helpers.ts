@@ -33,17 +33,22 @@ export async function temporaryDirectory(
 }
 
 /**
- * A `js` flavor model: sleeps `delayMs` (asynchronously) then answers the row count of every
- * request, or throws a plain Error when a column named "boom" is present or the first column holds 666.
+ * A `js` flavor model: with `gate`, holds every prediction until that file exists (at most 20 s);
+ * it answers the row count of every request, or throws a
+ * plain Error when a column named "boom" is present or the first column holds 666.
  */
-export async function writeJsModel(directory: string, options: { delayMs?: number; withExample?: boolean } = {}) {
-  const delay = options.delayMs ?? 0;
+export async function writeJsModel(directory: string, options: { gate?: string; withExample?: boolean } = {}) {
+  const gate = options.gate === undefined ? 'undefined' : JSON.stringify(options.gate);
   await writeFile(
     path.join(directory, 'model.mjs'),
-    `export function load() {
+    `import { existsSync } from 'node:fs';
+export function load() {
   return {
     async predict(input) {
-      if (${delay} > 0) await new Promise((resolve) => setTimeout(resolve, ${delay}));
+      const gate = ${gate};
+      for (let waited = 0; gate !== undefined && !existsSync(gate) && waited < 20000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       const named = input.kind === 'columns'
         ? input.columns.map((column) => [column.name, column.values])
         : Object.entries(input.tensors).map(([name, tensor]) => [name, tensor.data]);

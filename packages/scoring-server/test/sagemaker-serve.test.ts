@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { binPath, irisModel, irisSplit, postJson, temporaryDirectory } from './helpers.js';
 
 let scratch: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -38,16 +38,14 @@ function serve(env: Record<string, string>) {
 }
 
 async function waitForPing(url: string, exited: Promise<unknown>): Promise<void> {
-  let stopped = false;
-  void exited.then(() => (stopped = true));
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !stopped) {
-    try {
-      if ((await fetch(`${url}/ping`)).status === 200) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${url}/ping never answered 200`);
+  const answered = vi.waitFor(async () => expect((await fetch(`${url}/ping`)).status).toBe(200), {
+    timeout: 30_000,
+    interval: 50,
+  });
+  const died = exited.then(() => {
+    throw new Error(`the server exited before ${url}/ping answered 200`);
+  });
+  await Promise.race([answered, died]);
 }
 
 describe('berth-scoring-server serve (the SageMaker container contract)', () => {

@@ -174,7 +174,6 @@ describe('OperationStore', () => {
       run: async () => null,
     });
     await gone.operation.done;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(short.get(gone.operation.id)).toBeUndefined();
+    await expect.poll(() => short.get(gone.operation.id)).toBeUndefined();
   });
 });

@@ -170,8 +170,7 @@ describe('UpstreamPipeline', () => {
     expect(await cut.outcome).toMatchObject({ result: 'aborted', bytes: expect.stringContaining('only part') });
 
     const closed = await scriptedServer(() => undefined);
-    servers.pop()?.close();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => servers.pop()?.close(resolve));
     const refused = call('q');
     upstreamPipeline.send('127.0.0.1', closed.port, refused.call);
     expect(await refused.outcome).toMatchObject({ result: 'failed', reason: 'unreachable' });
@@ -180,7 +179,8 @@ describe('UpstreamPipeline', () => {
   it('reads an answer without length until the connection closes', async () => {
     const upstream = await scriptedServer((_index, socket) => {
       socket.write('HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nstream');
-      setTimeout(() => socket.end(' of bytes'), 20);
+      // The rest comes in a later write, after the client has read the first part.
+      setImmediate(() => socket.end(' of bytes'));
     });
     const upstreamPipeline = pipeline();
     const answer = call('q');

@@ -23,7 +23,16 @@ describe('closing the server', () => {
     expect(started.status).toBe(202);
     await expect.poll(() => state.parked.has('finishes')).toBe(true);
     const closing = test.server.close({ operationTimeoutMs: 20_000 });
-    setTimeout(() => state.parked.get('finishes')?.(), 100);
+    // The operation finishes only once the server stopped listening: close has to wait for it.
+    await expect
+      .poll(() =>
+        fetch(`${test.url}/health`).then(
+          () => 'answered',
+          () => 'refused',
+        ),
+      )
+      .toBe('refused');
+    state.parked.get('finishes')?.();
     expect(await closing).toEqual([]);
     expect(state.deployments.has('finishes')).toBe(true);
     await expect(fetch(`${test.url}/health`)).rejects.toThrow();

@@ -108,7 +108,7 @@ describe('createNodeTransport', () => {
   });
 
   it('rejects as fetch does: "fetch failed" with the reason as the cause, or the abort reason', async () => {
-    const { url } = await serve(() => {
+    const { url, seen } = await serve(() => {
       // never answers
     });
     const transport = createNodeTransport(noTls);
@@ -118,7 +118,9 @@ describe('createNodeTransport', () => {
     expect(((refused as TypeError).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED');
     const controller = new AbortController();
     const pending = transport.fetch(url, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('stop now')), 50);
+    // Abort once the server has the request: the abort then ends a request in flight.
+    await expect.poll(() => seen.length).toBe(1);
+    controller.abort(new Error('stop now'));
     await expect(pending).rejects.toThrow('stop now');
     transport.close();
   });

@@ -205,7 +205,8 @@ async function createAsyncEndpoint(): Promise<void> {
 /** An event stream as the SDK yields it. */
 async function* events(...items: Record<string, unknown>[]): AsyncGenerator<Record<string, unknown>> {
   for (const item of items) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    // One event per turn of the event loop, as parts arrive from the network.
+    await new Promise((resolve) => setImmediate(resolve));
     yield item;
   }
 }

@@ -182,9 +182,11 @@ describe('fetchWithRetry against a loopback server', () => {
   });
 
   it('stops at once when the caller aborts', async () => {
-    const { url, seen } = await serve((_request, response) => response.writeHead(503, { 'retry-after': '5' }).end());
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('caller gave up')), 200);
+    // The first attempt is answered 503 with Retry-After 5 s; the caller aborts while that wait runs.
+    const { url, seen } = await serve((_request, response) =>
+      response.writeHead(503, { 'retry-after': '5' }).end(() => controller.abort(new Error('caller gave up'))),
+    );
     await expect(fetchWithRetry(url, { signal: controller.signal }, fast)).rejects.toThrow('caller gave up');
     expect(seen).toHaveLength(1);
   });
