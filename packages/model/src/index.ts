@@ -27,5 +27,5 @@ export { type ResolveModelUriOptions, resolveModelUri } from './model-uri.js';
 export { validateOnnxSessionOptions } from './onnx-session-options.js';
 export { predictionsToJSON } from './predictions-json.js';
 export { type InputExample, type SaveModelOptions, saveModel } from './save-model.js';
-export { enforceInputSchema, enforceParams } from './schema-enforcement.js';
+export { describeInput, enforceInputSchema, enforceParams } from './schema-enforcement.js';
 export { parseScoringRequest, type ScoringRequest } from './scoring-request.js';

@@ -4,6 +4,7 @@
  */
 import { BerthError } from '@berth/core';
 import type { InferenceSession } from 'onnxruntime-node';
+import { pythonTypeName } from './python-type-name.js';
 
 // Attributes of onnxruntime.SessionOptions that MLflow accepts as keys.
 const PYTHON_SESSION_OPTION_KEYS = new Set([
@@ -34,12 +35,6 @@ const GRAPH_OPTIMIZATION_LEVELS: Record<number, InferenceSession.SessionOptions[
 
 function invalid(message: string): BerthError {
   return BerthError.invalidParameterValue(message);
-}
-
-function pythonTypeName(value: unknown): string {
-  if (value === null) return 'NoneType';
-  if (Array.isArray(value)) return 'list';
-  return typeof value === 'string' ? 'str' : typeof value === 'number' ? 'int' : typeof value;
 }
 
 /** Validates MLflow's rules; throws INVALID_PARAMETER_VALUE naming the offending key. */

@@ -31,6 +31,7 @@ import {
   shapeText,
   type TensorSpec,
 } from './model-signature.js';
+import { pythonClass, pythonTypeName } from './python-type-name.js';
 
 class SchemaViolation extends Error {}
 
@@ -493,28 +494,13 @@ export function enforceInputSchema(input: ModelInput, schema: Schema): ModelInpu
 // ---------------------------------------------------------------------------------------------
 // params
 
-function pythonType(value: unknown): string {
-  if (value === null) return "<class 'NoneType'>";
-  if (Array.isArray(value)) return "<class 'list'>";
-  switch (typeof value) {
-    case 'number':
-      return Number.isInteger(value) ? "<class 'int'>" : "<class 'float'>";
-    case 'string':
-      return "<class 'str'>";
-    case 'boolean':
-      return "<class 'bool'>";
-    default:
-      return "<class 'dict'>";
-  }
-}
-
 function convertParamScalar(value: unknown, type: ColumnType): unknown {
-  const fail = () => new SchemaViolation(`Can not safely convert ${pythonType(value)} to DataType.${type}`);
+  const fail = () => new SchemaViolation(`Can not safely convert ${pythonClass(value)} to DataType.${type}`);
   switch (type) {
     case 'datetime': {
       if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return value;
       throw new SchemaViolation(
-        `Failed to convert value \`${String(value)}\` from type \`${pythonType(value)}\` to \`DataType.datetime\``,
+        `Failed to convert value \`${String(value)}\` from type \`${pythonClass(value)}\` to \`DataType.datetime\``,
       );
     }
     case 'boolean':
@@ -551,7 +537,7 @@ function convertParam(value: unknown, spec: ParamSpec): unknown {
   }
   if (!Array.isArray(value)) {
     throw new SchemaViolation(
-      `Value must be a 1D array with shape (-1,) for param '${spec.name}': ${spec.type}, received ${pythonType(value)}`,
+      `Value must be a 1D array with shape (-1,) for param '${spec.name}': ${spec.type}, received ${pythonClass(value)}`,
     );
   }
   return value.map((item) => convertParamScalar(item, spec.type));
@@ -567,9 +553,7 @@ export function enforceParams(
 ): { params: Record<string, unknown> | undefined; ignored: string[] } {
   if (specs === undefined) return { params: undefined, ignored: Object.keys(params ?? {}) };
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
-    throw BerthError.invalidParameterValue(
-      `Parameters must be a dictionary. Got type '${pythonType(params).slice(8, -2)}'.`,
-    );
+    throw BerthError.invalidParameterValue(`Parameters must be a dictionary. Got type '${pythonTypeName(params)}'.`);
   }
   const given = params ?? {};
   const result: Record<string, unknown> = namedRecord();

@@ -28,6 +28,7 @@ import {
   UNNAMED_TENSOR,
 } from './model-data.js';
 import { COLUMN_TYPE_DTYPE, type ColSpec, type ModelSignature, type Schema } from './model-signature.js';
+import { pythonTypeName } from './python-type-name.js';
 
 export interface ScoringRequest {
   input: ModelInput;
@@ -59,21 +60,6 @@ function badRequest(message: string, cause?: unknown): BerthError {
   return new BerthError(message, { code: 'BAD_REQUEST', ...(cause === undefined ? {} : { cause }) });
 }
 
-function typeName(value: unknown): string {
-  if (value === null) return 'NoneType';
-  if (Array.isArray(value)) return 'list';
-  switch (typeof value) {
-    case 'number':
-      return Number.isInteger(value) ? 'int' : 'float';
-    case 'string':
-      return 'str';
-    case 'boolean':
-      return 'bool';
-    default:
-      return 'dict';
-  }
-}
-
 /** Parses a scoring request body; throws BerthError (BAD_REQUEST / INVALID_PARAMETER_VALUE) only. */
 export function parseScoringRequest(body: string, format: 'json' | 'csv', signature?: ModelSignature): ScoringRequest {
   // A UTF-8 byte-order mark before the body is read past, as MLflow's server does.
@@ -87,7 +73,9 @@ export function parseScoringRequest(body: string, format: 'json' | 'csv', signat
   }
   if (Array.isArray(decoded)) throw badRequest(`Invalid input. ${REQUIRED_INPUT_FORMAT}. Received a list.`);
   if (typeof decoded !== 'object' || decoded === null) {
-    throw badRequest(`Invalid input. ${REQUIRED_INPUT_FORMAT}. Received unexpected input type '${typeName(decoded)}'.`);
+    throw badRequest(
+      `Invalid input. ${REQUIRED_INPUT_FORMAT}. Received unexpected input type '${pythonTypeName(decoded)}'.`,
+    );
   }
   return parseJsonRequest(decoded as Record<string, unknown>, signature);
 }
@@ -199,7 +187,7 @@ function parseParamsField(params: unknown, signature: ModelSignature | undefined
   if (typeof params !== 'object' || Array.isArray(params)) {
     // MLflow checks params against the model's params schema only; without one they are ignored.
     if (signature?.params === undefined) return undefined;
-    throw BerthError.invalidParameterValue(`Parameters must be a dictionary. Got type '${typeName(params)}'.`);
+    throw BerthError.invalidParameterValue(`Parameters must be a dictionary. Got type '${pythonTypeName(params)}'.`);
   }
   return params as Record<string, unknown>;
 }
@@ -239,7 +227,7 @@ function schemaDType(schema: Schema | undefined, name: string, position: number)
 function parseDataframeSplit(value: unknown, schema: Schema | undefined): ModelInput {
   if (Array.isArray(value)) throw badRequest('Dataframe split format must be a dictionary. Got list.');
   if (typeof value !== 'object' || value === null) {
-    throw badRequest(`Dataframe split format must be a dictionary. Got ${typeName(value)}.`);
+    throw badRequest(`Dataframe split format must be a dictionary. Got ${pythonTypeName(value)}.`);
   }
   const split = value as Record<string, unknown>;
   const keys = Object.keys(split);
@@ -346,9 +334,9 @@ function readSplitColumn(rows: unknown[][], position: number, name: string, dtyp
 function parseDataframeRecords(value: unknown, schema: Schema | undefined): ModelInput {
   if (!Array.isArray(value)) {
     throw badRequest(
-      typeName(value) === 'dict'
+      pythonTypeName(value) === 'dict'
         ? 'Dataframe records format must be a list of records. Got dictionary.'
-        : `Dataframe records format must be a list of records. Got ${typeName(value)}.`,
+        : `Dataframe records format must be a list of records. Got ${pythonTypeName(value)}.`,
     );
   }
   try {
@@ -365,7 +353,7 @@ function recordsToColumns(records: unknown[], schema: Schema | undefined): Model
   const seen = new Set<string>();
   for (const record of records) {
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new ConversionError(`Each record must be an object; got ${typeName(record)}`);
+      throw new ConversionError(`Each record must be an object; got ${pythonTypeName(record)}`);
     }
     for (const key of Object.keys(record)) {
       if (!seen.has(key)) {

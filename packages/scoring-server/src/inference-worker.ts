@@ -5,9 +5,15 @@
  * `code` that decides the HTTP status.
  */
 import { workerData } from 'node:worker_threads';
-import { type LoadedModel, loadModel, type ModelInput, parseScoringRequest, predictionsToJSON } from '@berth/model';
+import {
+  describeInput,
+  type LoadedModel,
+  loadModel,
+  type ModelInput,
+  parseScoringRequest,
+  predictionsToJSON,
+} from '@berth/model';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { describeInput } from './input-description.js';
 import type { SerializedError, WorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
 
 const data = workerData as WorkerData;

@@ -1,6 +1,5 @@
 import { BerthError } from '@berth/core';
-import type { ModelInput } from '@berth/model';
-import { describeInput } from './input-description.js';
+import { describeInput, type ModelInput } from '@berth/model';
 import { RunnerFailure } from './model-runner.js';
 
 /** MLflow's error JSON. */
