@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BerthError, type CreateDeploymentOptions, type Deployment } from '@berth/core';
+import { authHeaders } from './auth-token.js';
 import { type DeploymentContext, DRAIN_MS, type Notify, requireCodeAllowed } from './deployment-context.js';
 import { getDeployment } from './deployment-status.js';
 import { checkEndpointsWithout, reloadRoutersOf } from './endpoint-manager.js';
@@ -52,6 +53,8 @@ export async function createDeployment(
     warnings.push(message);
     notify(message);
   });
+  // A token file that cannot be read, or holds no usable token, is refused before anything starts.
+  if (config.auth_token_file !== undefined) await authHeaders(config);
   const store = await context.store();
   // A local model directory starts serving while @berth/model validates it (its import alone
   // costs a few hundred ms); a remote URI must be resolved first.

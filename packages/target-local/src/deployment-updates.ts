@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BerthError, type Deployment, type UpdateDeploymentOptions } from '@berth/core';
+import { authHeaders } from './auth-token.js';
 import {
   type DeploymentContext,
   DRAIN_MS,
@@ -63,6 +64,7 @@ export async function updateDeployment(
     const merged = parseLocalConfig(target.config);
     requireCodeAllowed(name, target.model.flavor, merged.allow_code);
     const host = checkHost(merged, notify);
+    if (merged.auth_token_file !== undefined) await authHeaders(merged);
     // A crashed deployment (restart limit reached) has no process to swap into: any update starts a new one.
     const crashed = record.state === 'crashed' || !isSupervisorOf(record.supervisorPid, record.instanceId);
     const restart =

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { BerthError, type Endpoint, type TargetConfig } from '@berth/core';
+import { authHeaders } from './auth-token.js';
 import { type DeploymentContext, DRAIN_MS, endpointMissing, type Notify } from './deployment-context.js';
 import { describeEndpoint } from './deployment-status.js';
 import { launchRouter, servingPatch } from './generation-launcher.js';
-import { checkHost, type LocalConfig, parseLocalConfig } from './local-config.js';
+import { checkHost, type LocalConfig, parseLocalConfig, processConfig } from './local-config.js';
 import { stopGeneration } from './process-control.js';
 import { ensureEndpointRunning } from './recovery.js';
 import { validateResourceName } from './resource-name.js';
@@ -28,9 +29,11 @@ export async function createEndpoint(
   const store = await context.store();
   const traffic = checkTraffic(store, parsed);
   const host = checkHost(parsed, notify);
+  if (parsed.auth_token_file !== undefined) await authHeaders(parsed);
   const record = {
     name,
     traffic,
+    config: processConfig(parsed),
     host,
     port: parsed.port ?? null,
     url: null,

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { BerthError } from '@berth/core';
+import { authHeaders } from './auth-token.js';
 import { type DeploymentContext, DRAIN_MS, seconds } from './deployment-context.js';
 import { DEFAULTS, type LocalConfig } from './local-config.js';
 import { controlRequest, errorFromBody } from './loopback-http.js';
@@ -9,6 +10,7 @@ import { fileSize, logTail, processScript, signalGroup, spawnSupervisor } from '
 import type { SupervisedKind } from './state/state-store.js';
 import {
   isReadyMessage,
+  type LivenessSpec,
   type ReadyMessage,
   type ServeInstructions,
   type ServerInstructions,
@@ -42,6 +44,7 @@ export interface LaunchPlan {
   /** Exit at the first failed start (a create); a recovery keeps retrying instead. */
   failFast: boolean;
   readinessMs: number;
+  liveness: LivenessSpec;
   logFile: string;
   controlToken: string;
   /** Extra environment of the supervised child. */
@@ -83,6 +86,7 @@ export async function launchGeneration<T>(
     failFast: plan.failFast,
     drainMs: DRAIN_MS,
     orphanGraceMs: plan.readinessMs + 60_000,
+    liveness: plan.liveness,
     script: processScript(plan.kind === 'deployment' ? 'server-process' : 'router'),
     serve: plan.serve,
   };
@@ -160,13 +164,17 @@ async function stopLaunched(supervisor: ChildProcess): Promise<void> {
 }
 
 /** The readiness gate of a deployment: `/ping`, then the model's own input example through `/invocations`. */
-export async function verifyServing(url: string, model: Pick<InspectedModel, 'example'>): Promise<void> {
+export async function verifyServing(
+  url: string,
+  model: Pick<InspectedModel, 'example'>,
+  headers: Record<string, string> = {},
+): Promise<void> {
   const ping = await controlRequest(`${url}/ping`, {}, 5_000);
   if (ping.status !== 200) throw new BerthError(`/ping answered ${ping.status}`, { code: 'TEMPORARILY_UNAVAILABLE' });
   if (model.example === undefined) return;
   const answer = await controlRequest(
     `${url}/invocations`,
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body: model.example },
+    { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: model.example },
     30_000,
   );
   if (answer.status !== 200) {
@@ -214,8 +222,10 @@ export function launchDeployment(context: DeploymentContext, launch: DeploymentL
       timeoutSeconds: config.timeout,
       maxBatchSize: config.max_batch_size,
       maxBatchDelayMs: config.max_batch_delay_ms,
+      authTokenFile: config.auth_token_file,
     }),
     allowCode: config.allow_code === true,
+    ...(config.allow_remote === true && config.auth_token_file === undefined ? { allowUnauthenticated: true } : {}),
   };
   const plan: LaunchPlan = {
     kind: 'deployment',
@@ -227,6 +237,7 @@ export function launchDeployment(context: DeploymentContext, launch: DeploymentL
     restartLimit: config.restart_limit ?? DEFAULTS.restartLimit,
     failFast: launch.failFast,
     readinessMs: launch.readinessMs ?? seconds(config.readiness_timeout, DEFAULTS.readinessTimeoutSeconds),
+    liveness: livenessOf(config),
     logFile: launch.logFile,
     controlToken: launch.controlToken,
     env: config.env ?? {},
@@ -240,7 +251,9 @@ export function launchDeployment(context: DeploymentContext, launch: DeploymentL
           throw Object.assign(error as object, { [MODEL_REJECTED]: true });
         })
       : Promise.resolve(model);
-  return launchGeneration(context, plan, { alongside, check: verifyServing });
+  const check = async (url: string, inspected: InspectedModel) =>
+    verifyServing(url, inspected, await authHeaders(config));
+  return launchGeneration(context, plan, { alongside, check });
 }
 
 export interface RouterLaunch {
@@ -269,11 +282,22 @@ export function launchRouter(context: DeploymentContext, launch: RouterLaunch): 
     restartLimit: launch.config.restart_limit ?? DEFAULTS.restartLimit,
     failFast: !launch.recovering,
     readinessMs: seconds(launch.config.readiness_timeout, DEFAULTS.readinessTimeoutSeconds),
+    liveness: livenessOf(launch.config),
     logFile: launch.logFile,
     controlToken: launch.controlToken,
     serve: { role: 'router', stateDirectory: context.stateDirectory, name: launch.name },
     ...(launch.onSpawned ? { onSpawned: launch.onSpawned } : {}),
   });
+}
+
+/** The liveness probing a config asks for (`liveness_*`, `max_rss_mb`). */
+export function livenessOf(config: LocalConfig): LivenessSpec {
+  return {
+    intervalMs: seconds(config.liveness_interval, DEFAULTS.livenessIntervalSeconds),
+    timeoutMs: seconds(config.liveness_timeout, DEFAULTS.livenessTimeoutSeconds),
+    failures: config.liveness_failures ?? DEFAULTS.livenessFailures,
+    ...(config.max_rss_mb !== undefined ? { maxRssMb: config.max_rss_mb } : {}),
+  };
 }
 
 /** The row patch of a generation that serves. */

@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BerthError } from '@berth/core';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from './config-json-schema.js';
 import { checkHost, configSchema, parseLocalConfig, parseTraffic } from './local-config.js';
@@ -69,12 +71,42 @@ describe('local config', () => {
     }
   });
 
-  it('binds loopback by default and needs allow_remote (with a warning) for anything else', () => {
+  it('binds loopback by default; anything else needs auth_token_file, or allow_remote (with a warning)', () => {
     const warnings: string[] = [];
     expect(checkHost({}, (m) => warnings.push(m))).toBe('127.0.0.1');
-    expect(() => checkHost({ host: '0.0.0.0' }, (m) => warnings.push(m))).toThrow(/allow_remote/);
+    const refusal = (() => {
+      try {
+        checkHost({ host: '0.0.0.0' }, (m) => warnings.push(m));
+      } catch (error) {
+        return error as BerthError;
+      }
+    })();
+    expect(refusal?.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(refusal?.message).toMatch(/Refusing to bind 0\.0\.0\.0 without authentication/);
+    expect(refusal?.suggestions.join('\n')).toMatch(/auth_token_file=.*\n.*allow_remote=true/s);
+    expect(warnings).toEqual([]);
+    expect(checkHost({ host: '0.0.0.0', auth_token_file: '/t' }, (m) => warnings.push(m))).toBe('0.0.0.0');
     expect(warnings).toEqual([]);
     expect(checkHost({ host: '0.0.0.0', allow_remote: true }, (m) => warnings.push(m))).toBe('0.0.0.0');
-    expect(warnings[0]).toMatch(/warning/);
+    expect(warnings[0]).toMatch(/warning: binding 0\.0\.0\.0 without auth_token_file/);
+  });
+
+  it('reads liveness keys as numbers and auth_token_file as an absolute path', () => {
+    const parsed = parseLocalConfig({
+      liveness_interval: '0.2',
+      liveness_timeout: '0.1',
+      liveness_failures: '0',
+      max_rss_mb: '512',
+      auth_token_file: 'token.txt',
+    });
+    expect(parsed).toEqual({
+      liveness_interval: 0.2,
+      liveness_timeout: 0.1,
+      liveness_failures: 0,
+      max_rss_mb: 512,
+      auth_token_file: resolve('token.txt'),
+    });
+    expect(() => parseLocalConfig({ liveness_failures: '-1' })).toThrow(/liveness_failures/);
+    expect(() => parseLocalConfig({ max_rss: '5' })).toThrow(/did you mean 'max_rss_mb'/);
   });
 });

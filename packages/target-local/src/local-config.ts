@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { BerthError } from '@berth/core';
 import { closestMatch } from '@berth/core/internal';
 import type { z } from 'zod';
@@ -14,7 +15,7 @@ import { lazyObjectSchema, loadZod } from './lazy-schema.js';
 type Zod = typeof import('zod').z;
 
 /** How a string from outside is read for the key. */
-type Reading = 'integer' | 'number' | 'boolean' | 'string' | 'json' | 'traffic';
+type Reading = 'integer' | 'number' | 'boolean' | 'string' | 'path' | 'json' | 'traffic';
 
 interface KeySpec {
   reading: Reading;
@@ -62,13 +63,13 @@ const KEYS = {
   host: {
     reading: 'string',
     schema: (z) => z.string().min(1),
-    description: 'interface to bind; anything but loopback needs allow_remote=true',
+    description: 'interface to bind; anything but loopback needs auth_token_file (or allow_remote=true)',
     default: '127.0.0.1',
   },
   allow_remote: {
     reading: 'boolean',
     schema: (z) => z.boolean(),
-    description: 'bind a non-loopback host without authentication (prints a warning)',
+    description: 'bind a non-loopback host without auth_token_file (prints a warning)',
     default: false,
   },
   workers: {
@@ -119,6 +120,36 @@ const KEYS = {
     description: 'crash restarts allowed within 60 s before the state is crashed',
     default: 5,
   },
+  liveness_interval: {
+    reading: 'number',
+    schema: (z) => z.number().min(0.05).max(3600),
+    description: 'seconds between liveness probes (GET /ping) of the server or router',
+    default: 0.5,
+  },
+  liveness_timeout: {
+    reading: 'number',
+    schema: (z) => z.number().min(0.01).max(3600),
+    description: 'seconds one liveness probe waits for any answer (at most liveness_interval)',
+    default: 0.5,
+  },
+  liveness_failures: {
+    reading: 'integer',
+    schema: (z) => z.number().int().min(0).max(1000),
+    description: 'probes missed in a row that make the process hung: it is killed and the standby serves (0: off)',
+    default: 3,
+  },
+  max_rss_mb: {
+    reading: 'number',
+    schema: (z) => z.number().positive().max(1_048_576),
+    description: 'replace the server once its resident memory passes this many MB (it drains, then restarts)',
+    defaultDescription: 'no limit',
+  },
+  auth_token_file: {
+    reading: 'path',
+    schema: (z) => z.string().min(1),
+    description: 'require Authorization: Bearer <token in this file> (16+ characters); /ping and /health stay open',
+    defaultDescription: 'no auth (loopback only)',
+  },
   rollback_to: {
     reading: 'integer',
     schema: (z) => z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
@@ -145,6 +176,9 @@ export const DEFAULTS = {
   host: KEYS.host.default,
   readinessTimeoutSeconds: KEYS.readiness_timeout.default,
   restartLimit: KEYS.restart_limit.default,
+  livenessIntervalSeconds: KEYS.liveness_interval.default,
+  livenessTimeoutSeconds: KEYS.liveness_timeout.default,
+  livenessFailures: KEYS.liveness_failures.default,
   runLocalPort: 5000,
 } as const;
 
@@ -181,6 +215,9 @@ function read(reading: Reading, value: unknown): unknown {
       } catch {
         return value;
       }
+    case 'path':
+      // Processes started later read it from elsewhere: keep it absolute, as given from here.
+      return text === '' ? value : resolve(text);
     case 'traffic':
       return parseTraffic(value);
     default:
@@ -217,6 +254,11 @@ export type LocalConfig = {
   allow_code?: boolean;
   readiness_timeout?: number;
   restart_limit?: number;
+  liveness_interval?: number;
+  liveness_timeout?: number;
+  liveness_failures?: number;
+  max_rss_mb?: number;
+  auth_token_file?: string;
   rollback_to?: number;
   traffic?: Record<string, number>;
 };
@@ -266,23 +308,38 @@ export const PROCESS_KEYS = [
   'env',
   'allow_code',
   'restart_limit',
+  'liveness_interval',
+  'liveness_timeout',
+  'liveness_failures',
+  'max_rss_mb',
+  'auth_token_file',
 ] as const satisfies readonly KeyName[];
 
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-/** Binding beyond loopback exposes an unauthenticated inference API: it needs an explicit opt-in. */
+/**
+ * Binding beyond loopback exposes the inference API to other machines: it needs a token
+ * (`auth_token_file`), or an explicit waiver (`allow_remote=true`) when something in front of it
+ * authenticates.
+ */
 export function checkHost(config: LocalConfig, warn: (message: string) => void): string {
   const host = config.host ?? DEFAULTS.host;
-  if (isLoopback(host)) return host;
+  if (isLoopback(host) || config.auth_token_file !== undefined) return host;
   if (config.allow_remote !== true) {
     throw BerthError.invalidParameterValue(
-      `Refusing to bind ${host}: the deployment would be reachable from other machines without authentication (opt in with -C allow_remote=true).`,
-      { suggestions: [`Add -C allow_remote=true to bind ${host} anyway, or leave host unset for 127.0.0.1.`] },
+      `Refusing to bind ${host} without authentication: every machine that can reach it could use the model.`,
+      {
+        suggestions: [
+          `Require a token: openssl rand -hex 24 > token.txt && chmod 600 token.txt, then add -C auth_token_file=token.txt`,
+          `Or, if something in front of it authenticates requests, waive this with -C allow_remote=true`,
+          'Or leave host unset for 127.0.0.1.',
+        ],
+      },
     );
   }
-  warn(`warning: binding ${host}; the scoring API has no authentication and is reachable beyond this machine.`);
+  warn(`warning: binding ${host} without auth_token_file; the scoring API is open to every machine that reaches it.`);
   return host;
 }
 

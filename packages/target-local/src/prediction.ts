@@ -1,4 +1,5 @@
 import { BerthError, type PredictionInput, PredictionsResponse, type PredictOptions } from '@berth/core';
+import { authHeaders } from './auth-token.js';
 import { type DeploymentContext, deploymentMissing, endpointMissing } from './deployment-context.js';
 import type { TabularExplanation } from './explain.js';
 import { errorFromBody, loopbackRequest, predictionPolicy } from './loopback-http.js';
@@ -19,11 +20,17 @@ export interface LocalPredictOptions extends PredictOptions {
   background?: PredictionInput;
 }
 
-async function invocationsUrl(
+/** Where a prediction goes, with the token the deployment or endpoint asks for. */
+interface Invocations {
+  url: string;
+  headers: Record<string, string>;
+}
+
+async function invocationsOf(
   context: DeploymentContext,
   deploymentName: string | undefined,
   endpoint: string | undefined,
-): Promise<string> {
+): Promise<Invocations> {
   if ((deploymentName === undefined) === (endpoint === undefined)) {
     throw BerthError.invalidParameterValue('Give exactly one of a deployment name or an endpoint.');
   }
@@ -34,7 +41,7 @@ async function invocationsUrl(
     const running = await ensureEndpointRunning(context, store, record);
     if (!running.url)
       throw new BerthError(`Endpoint '${endpoint}' has no address.`, { code: 'TEMPORARILY_UNAVAILABLE' });
-    return `${running.url}/invocations`;
+    return { url: `${running.url}/invocations`, headers: await authHeaders(running.config) };
   }
   const record = store.deployments.get(deploymentName as string);
   if (!record) throw deploymentMissing(deploymentName as string);
@@ -44,12 +51,12 @@ async function invocationsUrl(
       code: 'TEMPORARILY_UNAVAILABLE',
     });
   }
-  return `${running.url}/invocations`;
+  return { url: `${running.url}/invocations`, headers: await authHeaders(running.config) };
 }
 
 /** One `/invocations` request; the server's MLflow error becomes a BerthError with its code. */
 async function invoke(
-  url: string,
+  { url, headers }: Invocations,
   inputs: PredictionInput,
   params?: Record<string, unknown>,
 ): Promise<PredictionsResponse> {
@@ -58,7 +65,7 @@ async function invoke(
   try {
     answer = await loopbackRequest(
       url,
-      { method: 'POST', headers: { 'content-type': contentType }, body },
+      { method: 'POST', headers: { ...headers, 'content-type': contentType }, body },
       predictionPolicy(),
     );
   } catch (cause) {
@@ -80,7 +87,7 @@ export async function predict(
   inputs: PredictionInput,
   options: PredictOptions,
 ): Promise<PredictionsResponse> {
-  const url = await invocationsUrl(context, deploymentName, options.endpoint);
+  const url = await invocationsOf(context, deploymentName, options.endpoint);
   return invoke(url, inputs, options.params);
 }
 
@@ -94,7 +101,7 @@ export async function* predictStream(
   const size = options.chunkSize ?? 1000;
   if (!Number.isInteger(size) || size < 1)
     throw BerthError.invalidParameterValue('chunkSize must be a positive integer.');
-  const url = await invocationsUrl(context, deploymentName, options.endpoint);
+  const url = await invocationsOf(context, deploymentName, options.endpoint);
   for (const part of splitPrediction(inputs, size)) {
     const response = await invoke(url, part, options.params);
     yield { predictions: response.predictions };
@@ -111,7 +118,7 @@ export async function explain(
   inputs: PredictionInput,
   options: LocalPredictOptions,
 ): Promise<TabularExplanation> {
-  const url = await invocationsUrl(context, deploymentName, options.endpoint);
+  const url = await invocationsOf(context, deploymentName, options.endpoint);
   const { explainTabular, toTable } = await import('./explain.js');
   let background = options.background;
   if (background === undefined && toTable(inputs).rows.length < 2) {

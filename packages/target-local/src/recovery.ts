@@ -69,7 +69,7 @@ export function ensureEndpointRunning(
       port: record.port,
       controlToken: record.controlToken,
       logFile: record.logFile,
-      config: parseLocalConfig({}),
+      config: parseLocalConfig(record.config),
       instanceId,
       recovering: true,
       onSpawned: (supervisorPid) => store.endpoints.patch(record.name, { supervisorPid }, instanceId),

@@ -28,6 +28,9 @@ export async function runLocal(
     maxBatchSize: parsed.max_batch_size,
     maxBatchDelayMs: parsed.max_batch_delay_ms,
     allowCode: parsed.allow_code,
+    ...(parsed.auth_token_file !== undefined ? { authTokenFile: parsed.auth_token_file } : {}),
+    // checkHost let a non-loopback host through without a token only on an explicit waiver.
+    ...(parsed.allow_remote === true ? { allowUnauthenticated: true } : {}),
   });
   process.stdout.write(`Serving '${name}' (${modelUri}) at ${server.url} — press Ctrl-C to stop.\n`);
   await new Promise<void>((resolve) => {

@@ -16,6 +16,10 @@ export interface ServerInstructions {
   maxBatchSize?: number;
   maxBatchDelayMs?: number;
   allowCode?: boolean;
+  /** Require this file's bearer token on the scoring routes. */
+  authTokenFile?: string;
+  /** A non-loopback host without a token, waived by the user (`allow_remote=true`). */
+  allowUnauthenticated?: boolean;
 }
 
 /** An endpoint's router: it reads its traffic and members from the state directory. */
@@ -26,6 +30,15 @@ export interface RouterInstructions {
 }
 
 export type ServeInstructions = ServerInstructions | RouterInstructions;
+
+/** The supervisor's liveness probing of its child (see liveness.ts). */
+export interface LivenessSpec {
+  intervalMs: number;
+  timeoutMs: number;
+  /** Probes missed in a row before the child is killed as hung; 0: no probing. */
+  failures: number;
+  maxRssMb?: number;
+}
 
 /** What a supervisor needs to run and restart one scoring server or router. */
 export interface SupervisorSpec {
@@ -47,6 +60,7 @@ export interface SupervisorSpec {
   drainMs: number;
   /** Exit if another generation owns the row for this long (a client died mid-update). */
   orphanGraceMs: number;
+  liveness: LivenessSpec;
   /** The child's entry: `processes/server-process.js` or `processes/router.js`. */
   script: string;
   serve: ServeInstructions;

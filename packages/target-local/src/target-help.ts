@@ -48,8 +48,12 @@ Commands
 
 Supervision: a crashed server is replaced at once by a pre-started standby process, then after
 100 ms, doubling up to 5 s, at most restart_limit
-times within 60 s (then the state is 'crashed'). Deployments recorded as running whose supervisor
-is gone (after a reboot) start again on the next command that touches them.
+times within 60 s (then the state is 'crashed'). A hung server or router (no answer to GET /ping
+liveness_failures times in a row, liveness_interval apart: SIGSTOP, a deadlock, a model that never
+returns) is killed and replaced the same way, within about 2 s by default; one whose memory passes
+max_rss_mb is drained and restarted. 'get' shows each restart with its reason (exited, hung,
+memory). Deployments recorded as running whose supervisor is gone (after a reboot) start again on
+the next command that touches them.
 
 Config keys (-C key=value)
 ${formatConfigHelp(configSchema, { jsonSchema: configJsonSchema })}

@@ -34,8 +34,15 @@ describe('runLocal', () => {
     }
   }, 90_000);
 
-  it('refuses a non-loopback host without allow_remote', async () => {
+  it('refuses a non-loopback host without auth_token_file or allow_remote', async () => {
     const { runLocal } = await import('../dist/index.js');
-    await expect(runLocal('x', irisModel, undefined, { host: '0.0.0.0' })).rejects.toThrow(/allow_remote/);
+    await expect(runLocal('x', irisModel, undefined, { host: '0.0.0.0' })).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringMatching(/^Refusing to bind 0\.0\.0\.0 without authentication/),
+      suggestions: expect.arrayContaining([
+        expect.stringMatching(/auth_token_file/),
+        expect.stringMatching(/allow_remote=true/),
+      ]),
+    });
   }, 30_000);
 });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bearerCheck, checkToken, isOpenPath, readTokenFile } from '@berth/scoring-server/auth';
 import { openStateStore, type StateStore } from '../state/state-store.js';
 import { isStartMessage, type ReadyMessage, type StartMessage } from '../supervisor-protocol.js';
 import { pickSmoothWeighted } from '../weighted-balancer.js';
@@ -26,6 +28,8 @@ interface Member {
   misses: number;
   /** Forwarded requests still waiting for response headers. */
   waiting: Set<http.ClientRequest>;
+  /** The member's own bearer token (its `auth_token_file`), sent in place of the client's. */
+  authorization: string | undefined;
 }
 
 let name = '';
@@ -33,6 +37,12 @@ const token = process.env.BERTH_CONTROL_TOKEN;
 const HEALTH_INTERVAL_MS = 500;
 const HEALTH_TIMEOUT_MS = 400;
 const BODY_LIMIT = 100 * 1024 * 1024;
+/** Against slow and greedy clients, as the scoring server: headers within 10 s, the request within 60 s. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 60_000;
+const MAX_CONNECTIONS = 1024;
+/** A check of the endpoint's own token (`auth_token_file`), when it has one. */
+let authorized: ((header: string | undefined) => boolean) | undefined;
 
 let members: Member[] = [];
 let requestsServed = 0;
@@ -61,8 +71,20 @@ function reload(): void {
       failures: old?.failures ?? 0,
       waiting: old?.waiting ?? new Set(),
       misses: old !== undefined && old.url === url ? old.misses : 0,
+      authorization: memberAuthorization(deployment, row?.config.auth_token_file),
     };
   });
+}
+
+/** `Bearer <token>` from a member's token file (re-read on every reload: a rotated file applies). */
+function memberAuthorization(member: string, file: unknown): string | undefined {
+  if (typeof file !== 'string') return undefined;
+  try {
+    return `Bearer ${checkToken(readFileSync(file, 'utf8').replace(/\r?\n$/, ''), `"${file}"`)}`;
+  } catch (error) {
+    process.stderr.write(`router: cannot read the token of member '${member}': ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 type Probe = 'ok' | 'refused' | 'slow';
@@ -138,6 +160,9 @@ function forward(
     const target = new URL(request.url ?? '/', member.url);
     const headers = { ...request.headers, host: target.host, 'content-length': String(body.length) };
     delete headers.connection;
+    // The client authenticated to the endpoint; the router authenticates to the member.
+    delete headers.authorization;
+    if (member.authorization) headers.authorization = member.authorization;
     const upstream = http.request(target, { method: request.method, headers, agent }, (answer) => {
       member.waiting.delete(upstream);
       const out = { ...answer.headers, 'x-berth-deployment': member.name };
@@ -178,8 +203,10 @@ async function proxy(request: http.IncomingMessage, response: http.ServerRespons
   unavailable(response, tried.size === 0 ? 'no healthy deployment to route to' : 'every member tried failed to answer');
 }
 
-function authorized(request: http.IncomingMessage): boolean {
-  return token !== undefined && request.headers.authorization === `Bearer ${token}`;
+const controlCheck = token === undefined ? undefined : bearerCheck(token);
+
+function controlAuthorized(request: http.IncomingMessage): boolean {
+  return controlCheck?.(request.headers.authorization) === true;
 }
 
 function status(): Record<string, unknown> {
@@ -199,7 +226,8 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
   const path = (request.url ?? '/').split('?')[0];
   if (path?.startsWith('/-/berth/')) {
     if (!token) return sendJson(response, 404, { error_code: 'NOT_FOUND', message: 'Not found' });
-    if (!authorized(request)) return sendJson(response, 401, { error_code: 'UNAUTHENTICATED', message: 'Bad token' });
+    if (!controlAuthorized(request))
+      return sendJson(response, 401, { error_code: 'UNAUTHENTICATED', message: 'Bad token' });
     if (path === '/-/berth/status' && request.method === 'GET') return sendJson(response, 200, status());
     if (path === '/-/berth/reload' && request.method === 'POST') {
       await readBody(request);
@@ -207,6 +235,13 @@ async function handle(request: http.IncomingMessage, response: http.ServerRespon
       return sendJson(response, 200, status());
     }
     return sendJson(response, 404, { error_code: 'NOT_FOUND', message: 'Not found' });
+  }
+  if (authorized && !isOpenPath(path ?? '/') && !authorized(request.headers.authorization)) {
+    response.setHeader('www-authenticate', 'Bearer');
+    return sendJson(response, 401, {
+      error_code: 'UNAUTHENTICATED',
+      message: `Endpoint '${name}' requires Authorization: Bearer <token> (its auth_token_file).`,
+    });
   }
   if ((path === '/ping' || path === '/health') && request.method === 'GET') {
     const healthy = members.some((member) => member.healthy && member.weight > 0);
@@ -220,14 +255,25 @@ async function main(message: StartMessage): Promise<void> {
   if (message.serve.role !== 'router') throw new Error('router.js routes endpoints, not models');
   name = message.serve.name;
   store = await openStateStore(message.serve.stateDirectory);
+  const tokenFile = store.endpoints.get(name)?.config.auth_token_file;
+  if (typeof tokenFile === 'string') authorized = bearerCheck(await readTokenFile(tokenFile));
   await checkHealth();
-  const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: Error) => {
-      if (!response.headersSent) unavailable(response, error.message);
-      else response.destroy();
-    });
-  });
+  const server = http.createServer(
+    {
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      // Node checks both limits on this timer (30 s by default, which would stretch them).
+      connectionsCheckingInterval: 1_000,
+    },
+    (request, response) => {
+      handle(request, response).catch((error: Error) => {
+        if (!response.headersSent) unavailable(response, error.message);
+        else response.destroy();
+      });
+    },
+  );
   server.keepAliveTimeout = 5_000;
+  server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(message.port, message.host, resolve);

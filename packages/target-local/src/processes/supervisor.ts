@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { LivenessMonitor, type LivenessVerdict } from '../liveness.js';
 import { openStateStore, type StateStore } from '../state/state-store.js';
 import { isReadyMessage, type ReadyMessage, type StartMessage, type SupervisorSpec } from '../supervisor-protocol.js';
 
 /**
  * The supervisor process of one deployment or endpoint: runs the scoring server (or router) as a
  * child, records where it listens, restarts it on a crash with exponential backoff up to a limit,
+ * replaces it when it stops answering `/ping` (hung: SIGKILL) or outgrows `max_rss_mb` (drained),
  * and drains it on SIGTERM. Started detached by a client, so it outlives the CLI; it tells that
  * client over IPC when the first child is ready, then keeps running without it.
  */
@@ -24,6 +26,9 @@ let standby: ChildProcess | undefined;
 let standbyTimer: NodeJS.Timeout | undefined;
 const recentRestarts: number[] = [];
 let store: StateStore | undefined;
+let liveness: LivenessMonitor | undefined;
+/** Why the supervisor itself ended a child (recorded as the restart's reason instead of 'exited'). */
+const endedFor = new WeakMap<ChildProcess, LivenessVerdict>();
 
 function log(message: string): void {
   process.stdout.write(`[supervisor ${process.pid} ${new Date().toISOString()}] ${message}\n`);
@@ -106,6 +111,7 @@ async function onChildReady(announcement: ReadyMessage): Promise<void> {
   everReady = true;
   currentPort = announcement.port;
   log(`ready: pid ${announcement.pid} on ${announcement.url}`);
+  watchLiveness(child as ChildProcess, announcement);
   try {
     const db = await state();
     const patch = {
@@ -126,10 +132,40 @@ async function onChildReady(announcement: ReadyMessage): Promise<void> {
   prepareStandby();
 }
 
+/** Probes the serving child; a hung one is killed, one over its memory limit drained — then restarted as after a crash. */
+function watchLiveness(serving: ChildProcess, announcement: ReadyMessage): void {
+  liveness?.stop();
+  liveness = new LivenessMonitor(spec.liveness, { pid: announcement.pid, url: probeUrl(announcement) }, (verdict) => {
+    if (child !== serving || stopping) return;
+    endedFor.set(serving, verdict);
+    if (verdict.reason === 'hung') {
+      log(
+        `liveness: pid ${announcement.pid} ${verdict.detail}; killing it (SIGKILL)${standby ? '; the standby takes over' : ''}`,
+      );
+      serving.kill('SIGKILL');
+      return;
+    }
+    log(`liveness: pid ${announcement.pid} ${verdict.detail}; draining it (SIGTERM) for a restart`);
+    serving.kill('SIGTERM');
+    setTimeout(() => serving.kill('SIGKILL'), spec.drainMs).unref();
+  });
+  liveness.start();
+}
+
+/** Where the supervisor reaches its child: a wildcard bind answers on loopback. */
+function probeUrl(announcement: ReadyMessage): string {
+  const wildcard = spec.host === '0.0.0.0' || spec.host === '::' || spec.host === '[::]';
+  return wildcard ? `http://127.0.0.1:${announcement.port}` : announcement.url;
+}
+
 async function onChildExit(exited: ChildProcess, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
   if (child !== exited) return;
   child = undefined;
-  log(`child exited (code ${code}, signal ${signal})`);
+  liveness?.stop();
+  const verdict = endedFor.get(exited);
+  log(
+    `child exited (code ${code}, signal ${signal})${verdict ? ` after the liveness check found it ${verdict.reason}` : ''}`,
+  );
   if (stopping) return; // stop() exits once every child is gone
   if (!everReady && spec.failFast) {
     log('the first start failed; giving up');
@@ -144,10 +180,11 @@ async function onChildExit(exited: ChildProcess, code: number | null, signal: No
   const rows = db?.rowsOf(spec.kind);
   if (recentRestarts.length >= spec.restartLimit) {
     log(`restart limit reached (${spec.restartLimit} within 60 s); marking ${spec.kind} crashed`);
-    rows?.patch(spec.name, { state: 'crashed', pid: null }, spec.instanceId);
+    // One write: a reader never sees 'crashed' without its reason.
+    const why = verdict ? `${verdict.reason}: ${verdict.detail}` : `exited with code ${code}, signal ${signal}`;
     if (spec.kind === 'deployment') {
-      db?.deployments.patch(spec.name, { lastError: `exited with code ${code}, signal ${signal}` }, spec.instanceId);
-    }
+      db?.deployments.patch(spec.name, { state: 'crashed', pid: null, lastError: why }, spec.instanceId);
+    } else rows?.patch(spec.name, { state: 'crashed', pid: null }, spec.instanceId);
     return process.exit(1);
   }
   recentRestarts.push(now);
@@ -160,9 +197,9 @@ async function onChildExit(exited: ChildProcess, code: number | null, signal: No
         name: spec.name,
         exitCode: code,
         signal,
-        reason: 'exited',
+        reason: verdict?.reason ?? 'exited',
         pid: exited.pid ?? null,
-        detail: `exited with code ${code}, signal ${signal}`,
+        detail: verdict?.detail ?? `exited with code ${code}, signal ${signal}`,
       },
       spec.instanceId,
     );
@@ -184,6 +221,7 @@ function stop(signal: NodeJS.Signals): void {
   if (stopping) return;
   stopping = true;
   log(`${signal}: draining`);
+  liveness?.stop();
   clearTimeout(backoffTimer);
   clearTimeout(standbyTimer);
   const running = [child, standby].filter(

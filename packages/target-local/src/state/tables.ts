@@ -153,6 +153,8 @@ export const endpointsTable = {
   columns: {
     ...processColumns('router_pid'),
     traffic: json<Record<string, number>>('traffic'),
+    /** The process-shaping keys the endpoint was created with (host, port, liveness, auth). */
+    config: json<Record<string, unknown>>('config', { since: 3, sqlDefault: "'{}'" }),
   },
 } as const satisfies TableSpec<ColumnTable>;
 
