@@ -7,6 +7,8 @@
  * (`MLFLOW_DEPLOYMENT_FLAVOR_NAME`, which MLflow's and Berth's SageMaker clients set) and whether a
  * `js` model may run its code (`BERTH_ALLOW_CODE=true`): there are no flags in `docker run image serve`.
  */
+import { BerthError } from '@berth/core';
+
 export const SAGEMAKER_MODEL_DIRECTORY = '/opt/ml/model';
 export const SAGEMAKER_DEFAULT_PORT = 8080;
 
@@ -28,7 +30,7 @@ export function isSagemakerMode(flag: boolean, positionals: readonly string[], e
 function parsePort(raw: string, what: string): number {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`${what} must be a port number 0-65535; got '${raw}'`);
+    throw BerthError.invalidParameterValue(`${what} must be a port number 0-65535; got '${raw}'`);
   return port;
 }
 
@@ -82,5 +84,5 @@ function parseBoolean(raw: string | undefined, what: string): boolean | undefine
   const value = raw.trim().toLowerCase();
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
-  throw new Error(`${what} must be true or false; got '${raw}'`);
+  throw BerthError.invalidParameterValue(`${what} must be true or false; got '${raw}'`);
 }

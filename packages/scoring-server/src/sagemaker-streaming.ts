@@ -17,6 +17,7 @@
  * Berth's client raises it as a `BerthError` with that code.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BerthError } from '@berth/core';
 import type { ModelInput } from '@berth/model';
 import { negotiateContentType } from './content-type.js';
 import { type ErrorReply, errorReplyJson, parseErrorReply, predictErrorReply } from './scoring-errors.js';
@@ -50,7 +51,9 @@ export function chunkRowsOf(customAttributes: string | undefined): number {
     const raw = pair.slice(equals + 1).trim();
     const rows = Number(raw);
     if (!Number.isInteger(rows) || rows < 1 || rows > MAX_CHUNK_ROWS) {
-      throw new Error(`chunk_rows must be an integer from 1 to ${MAX_CHUNK_ROWS}; got '${raw}'`);
+      throw new BerthError(`chunk_rows must be an integer from 1 to ${MAX_CHUNK_ROWS}; got '${raw}'`, {
+        code: 'BAD_REQUEST',
+      });
     }
     return rows;
   }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { BerthError } from '@berth/core';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { bearerCheck, isOpenPath, resolveAuthToken } from './bearer-auth.js';
@@ -90,7 +91,11 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
 
   const swap = (modelUri: string, flavor?: string): Promise<SwapResult> => {
     const next = swapChain.then(async () => {
-      if (closing) throw new Error('The server is shutting down');
+      if (closing) {
+        throw new BerthError('The server is shutting down; the model was not swapped.', {
+          code: 'TEMPORARILY_UNAVAILABLE',
+        });
+      }
       let fresh: ServingModel;
       try {
         fresh = await ServingModel.load(modelUri, { ...modelOptions, flavor }, metrics, logger);
@@ -175,7 +180,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     await app.listen({ host: resolved.host, port: resolved.port });
   } catch (error) {
     await current.retire();
-    throw error;
+    throw listenError(error, resolved.host, resolved.port);
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : resolved.port;
@@ -287,6 +292,30 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     });
     if (settings.controlToken) registerControlRoutes(instance, shared, settings.controlToken);
   }
+}
+
+/** A port that is taken or not allowed is the caller's to fix: say which, and how. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new BerthError(`Port ${port} on ${host} is already in use.`, {
+      code: 'RESOURCE_ALREADY_EXISTS',
+      suggestions: ['Pick another with --port, or --port 0 for a free one.'],
+      cause: error,
+    });
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new BerthError(`Cannot listen on ${host}:${port} (${code}).`, {
+      code: 'PERMISSION_DENIED',
+      suggestions: [
+        code === 'EACCES'
+          ? 'Ports below 1024 need privileges: pick a higher --port.'
+          : `${host} is not an address of this machine: pick another --host.`,
+      ],
+      cause: error,
+    });
+  }
+  return error;
 }
 
 function describeFrameworkError(

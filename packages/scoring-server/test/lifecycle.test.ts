@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BerthError } from '@berth/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startScoringServer } from '../dist/index.js';
 import { irisModel, irisSplit, postJson, temporaryDirectory, writeJsModel } from './helpers.js';
@@ -252,6 +253,30 @@ describe('answers written in groups per event-loop turn', () => {
     } finally {
       await server.close();
     }
+  }, 30_000);
+});
+
+describe('errors from the public API', () => {
+  it('a port in use and a swap after close are BerthErrors with codes a caller can act on', async () => {
+    const first = await startScoringServer({ modelUri: irisModel, workers: 0, logger: false });
+    try {
+      const taken = await startScoringServer({
+        modelUri: irisModel,
+        workers: 0,
+        logger: false,
+        port: first.port,
+      }).catch((error: unknown) => error);
+      expect(BerthError.isInstance(taken)).toBe(true);
+      expect(taken).toMatchObject({
+        code: 'RESOURCE_ALREADY_EXISTS',
+        message: `Port ${first.port} on 127.0.0.1 is already in use.`,
+      });
+    } finally {
+      await first.close();
+    }
+    const refused = await first.swapModel(irisModel).catch((error: unknown) => error);
+    expect(BerthError.isInstance(refused)).toBe(true);
+    expect(refused).toMatchObject({ code: 'TEMPORARILY_UNAVAILABLE' });
   }, 30_000);
 });
 
