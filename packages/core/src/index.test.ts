@@ -13,6 +13,7 @@ describe('entry points', () => {
       'ERROR_CODES',
       'PredictionsResponse',
       'SPECIFICATION_VERSION',
+      'berthHome',
       'formatConfigHelp',
       'httpStatusFor',
       'parseTargetUri',
@@ -32,7 +33,8 @@ describe('entry points', () => {
     const previous = process.env.BERTH_HOME;
     try {
       process.env.BERTH_HOME = '/srv/berth-home/../berth-home';
-      expect(internal.berthHome()).toBe('/srv/berth-home');
+      expect(spec.berthHome()).toBe('/srv/berth-home');
+      expect(internal.berthHome).toBe(spec.berthHome);
       expect(registry.pluginsDirectory()).toBe('/srv/berth-home/plugins');
       delete process.env.BERTH_HOME;
       expect(internal.berthHome()).toMatch(/\.berth$/);

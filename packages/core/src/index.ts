@@ -10,6 +10,7 @@ export {
   type SpecificationVersion,
 } from './base-deployment-client.js';
 export { BerthError, type BerthErrorOptions, ERROR_CODES, type ErrorCode, httpStatusFor } from './berth-error.js';
+export { berthHome } from './berth-home.js';
 export { type ConfigSchema, formatConfigHelp, type JsonSchema } from './config-schema.js';
 export type { DatasetSource, DatasetSourceFactory, DatasetSourceJSON } from './dataset-source.js';
 export type {

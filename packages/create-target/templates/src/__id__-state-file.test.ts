@@ -18,7 +18,7 @@ it('reads the state folder from the target URI, else from BERTH_HOME', () => {
   expect(stateDirectoryOf(`${TARGET_NAME}:/srv/state`)).toBe('/srv/state');
   expect(stateDirectoryOf(`${TARGET_NAME}:///srv/state`)).toBe('/srv/state');
   const saved = process.env.BERTH_HOME;
-  process.env.BERTH_HOME = '/home/me/.berth-test';
+  process.env.BERTH_HOME = '/home/me/other/../.berth-test';
   try {
     expect(stateDirectoryOf(TARGET_NAME)).toBe(join('/home/me/.berth-test', TARGET_NAME));
   } finally {

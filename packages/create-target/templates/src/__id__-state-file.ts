@@ -1,7 +1,6 @@
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { BerthError } from '@berth/core';
+import { BerthError, berthHome } from '@berth/core';
 // #sort
 import { TARGET_NAME } from './__id__-config.js';
 import type { LinearModel } from './linear-model.js';
@@ -47,7 +46,7 @@ const STALE_LOCK_MS = 30_000;
 export function stateDirectoryOf(targetUri: string): string {
   const suffix = targetUri.replace(/^[^:]*:?/, '').replace(/^\/+/, '/');
   if (suffix !== '' && suffix !== '/') return suffix;
-  return join(process.env.BERTH_HOME || join(homedir(), '.berth'), TARGET_NAME);
+  return join(berthHome(), TARGET_NAME);
 }
 
 export class StateFile {
