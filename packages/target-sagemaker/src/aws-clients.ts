@@ -47,6 +47,10 @@ export class AwsClients {
   constructor(region: string, assumeRoleArn?: string) {
     this.region = region;
     this.assumeRoleArn = assumeRoleArn;
+    // Every SDK client on Node 20 prints a nine-line notice that SDK releases after January 2027
+    // will need Node 22. Berth pins its SDK versions exactly, so the notice is not about anything
+    // this install will do; it is silenced unless the user set the SDK's own switch either way.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ||= 'true';
   }
 
   sagemaker(): Promise<Loaded<SageMakerClient, SageMakerSdk>> {

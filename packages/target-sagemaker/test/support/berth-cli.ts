@@ -54,7 +54,6 @@ export async function berthProject(endpoints: { sagemaker?: string; moto: string
     AWS_CONFIG_FILE: path.join(directory, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: path.join(directory, 'no-aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ENDPOINT_URL_SAGEMAKER: sagemaker,
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sagemaker,
     AWS_ENDPOINT_URL_S3: endpoints.moto,
