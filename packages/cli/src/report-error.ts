@@ -1,5 +1,3 @@
-import { UsageError } from './usage-error.js';
-
 interface ErrorReport {
   code: string;
   message: string;
@@ -31,6 +29,12 @@ export async function reportError(error: unknown, options: { json: boolean }): P
 }
 
 async function describeError(error: unknown): Promise<ErrorReport> {
+  // Loaded only on the error path; isInstance recognises errors from any copy of core a target bundles.
+  const [{ BerthError }, { exitCodeFor }, { UsageError }] = await Promise.all([
+    import('@berth/core'),
+    import('@berth/core/registry'),
+    import('@berth/core/internal'),
+  ]);
   if (UsageError.isInstance(error)) {
     return {
       code: 'USAGE',
@@ -39,8 +43,6 @@ async function describeError(error: unknown): Promise<ErrorReport> {
       exitCode: error.exitCode,
     };
   }
-  // Loaded only on the error path; isInstance recognises errors from any copy of core a target bundles.
-  const [{ BerthError }, { exitCodeFor }] = await Promise.all([import('@berth/core'), import('@berth/core/registry')]);
   if (BerthError.isInstance(error)) {
     return {
       code: error.code,

@@ -2,7 +2,6 @@ import { CommanderError } from '@commander-js/extra-typings';
 import { closeOpenClients } from './open-clients.js';
 import { createProgram } from './program.js';
 import { reportError } from './report-error.js';
-import { UsageError } from './usage-error.js';
 
 /**
  * Runs one berth command line. Resolves to the exit code, or `undefined` when the command wants
@@ -26,6 +25,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0;
       if (!json) return 2; // commander printed it
+      // Loaded on this error path only: nothing of core is on the start path of every command.
+      const { UsageError } = await import('@berth/core/internal');
       return reportError(new UsageError(error.message.replace(/^error: /i, '')), { json });
     }
     return reportError(error, { json });

@@ -1,4 +1,5 @@
 import { type BaseDeploymentClient, BerthError, parseTargetUri, type TargetConfig } from '@berth/core';
+import { UsageError } from '@berth/core/internal';
 import {
   getDeployClient,
   getDeploymentsTarget,
@@ -7,7 +8,6 @@ import {
   validateConfig,
 } from '@berth/core/registry';
 import { trackClient } from './open-clients.js';
-import { UsageError } from './usage-error.js';
 
 export interface TargetOptions {
   target?: string | undefined;

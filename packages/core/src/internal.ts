@@ -5,3 +5,4 @@
 // Also in the spec entry (community targets keep their state under it); kept here for Berth's own packages.
 export { berthHome } from './berth-home.js';
 export { closestMatch } from './closest-match.js';
+export { UsageError } from './usage-error.js';

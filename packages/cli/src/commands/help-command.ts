@@ -1,8 +1,8 @@
 import { parseTargetUri } from '@berth/core';
+import { UsageError } from '@berth/core/internal';
 import { targetHelp } from '@berth/core/registry';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
 import { resolveTargetUri, type TargetOptions } from '../target-context.js';
-import { UsageError } from '../usage-error.js';
 
 /** `berth help -t <target>`: the target's own help text. Without any target, the berth help. */
 export async function showTargetHelp(options: TargetOptions & JsonOption, showBerthHelp: () => void): Promise<void> {

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { PredictOptions } from '@berth/core';
+import { UsageError } from '@berth/core/internal';
 import { type JsonOption, writeResult, writeStdout } from '../cli-output.js';
 import { type ContentType, readPredictionInput } from '../prediction-input.js';
 import { openClient, resolveTargetUri, type TargetOptions } from '../target-context.js';
-import { UsageError } from '../usage-error.js';
 
 export type PredictionCommand = 'predict' | 'explain' | 'predict-stream';
 

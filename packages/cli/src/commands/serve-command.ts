@@ -1,6 +1,6 @@
+import { UsageError } from '@berth/core/internal';
 import { type JsonOption, printLine, writeStdout } from '../cli-output.js';
 import { resolveTargetUri, type TargetOptions } from '../target-context.js';
-import { UsageError } from '../usage-error.js';
 
 export interface ServeOptions extends TargetOptions, JsonOption {
   host?: string | undefined;

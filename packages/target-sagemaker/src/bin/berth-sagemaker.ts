@@ -4,6 +4,7 @@
  * the docker build and ECR push commands. Docker is not needed to write it.
  */
 import { parseArgs } from 'node:util';
+import { UsageError } from '@berth/core/internal';
 
 const HELP = `Usage: berth-sagemaker image [--out <dir>] [options]
 
@@ -20,8 +21,6 @@ Options:
       --json               print the result as JSON
   -h, --help               show this help
 `;
-
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
   try {
@@ -93,9 +92,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof UsageError) {
+  if (UsageError.isInstance(error)) {
     process.stderr.write(`berth-sagemaker: ${error.message}\n`);
-    process.exit(2);
+    process.exit(error.exitCode);
   }
   process.stderr.write(`berth-sagemaker: ${(error as Error)?.message ?? String(error)}\n`);
   process.exit(1);
