@@ -26,12 +26,13 @@ const lazyChildProcess = {
 
 /**
  * What `bin/berth.cjs` answers without loading the ESM CLI, built after it: `dist/targets.cjs`
- * (`berth targets`, with the discovery part of @berth/core bundled in: one CommonJS file) and
+ * (`berth targets`, with the discovery part of @berth/core bundled in: one CommonJS file),
+ * `dist/list.cjs` (`berth list` through a target's lean list, discovery bundled the same way) and
  * `dist/help.json` (the top-level help and the version, taken from the built program itself).
  */
 async function buildFastPaths(): Promise<void> {
   await build({
-    entry: { targets: 'src/targets-fast-path.ts' },
+    entry: { targets: 'src/targets-fast-path.ts', list: 'src/list-fast-path.ts' },
     format: ['cjs'],
     outExtension: () => ({ js: '.cjs' }),
     target: 'node20',

@@ -5,6 +5,8 @@
 //   berth, berth --help, berth -h    the top-level help, from dist/help.json
 //   berth --version, berth -V        the version, from dist/help.json
 //   berth targets [list] [--json]    discovery only, from dist/targets.cjs
+//   berth list [-t <uri>] [--json]   through the target's lean list, from dist/list.cjs, when
+//                                    the target package offers one (@berth/target-local does)
 // Everything else, and any of these when the fast answer does not apply, runs the full CLI
 // (dist/index.js), which prints exactly the same for them.
 const { join } = require('node:path');
@@ -30,6 +32,53 @@ function readHelp() {
   }
 }
 
+/** Where discovery looks for targets installed beside @berth/core; undefined when core is not found. */
+function corePath() {
+  try {
+    return require.resolve('@berth/core');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `list` with at most `-t`/`--target <uri>` (or `--target=<uri>`) and `--json`, each once: the options, else undefined. */
+function listOptions() {
+  if (args[0] !== 'list') return undefined;
+  const options = {};
+  for (let index = 1; index < args.length; index++) {
+    const arg = args[index];
+    if (arg === '--json' && options.json === undefined) options.json = true;
+    else if ((arg === '-t' || arg === '--target') && options.target === undefined && index + 1 < args.length) {
+      options.target = args[++index];
+      if (options.target.startsWith('-')) return undefined; // commander would say what is wrong
+    } else if (arg.startsWith('--target=') && options.target === undefined) options.target = arg.slice(9);
+    else return undefined;
+  }
+  return options.target === '' ? undefined : options;
+}
+
+function answerList() {
+  const options = listOptions();
+  if (options === undefined) return false;
+  const core = corePath();
+  let listDeployments;
+  try {
+    ({ listDeployments } = require('../dist/list.cjs'));
+  } catch {
+    return false;
+  }
+  if (core === undefined) return false;
+  // false: nothing was printed and the full CLI answers (and reports any problem) instead.
+  listDeployments(options, { corePath: core }).then(
+    (answered) => answered || fullCli(),
+    (error) => {
+      process.stderr.write(`Error: ${error?.message ?? error}\n`);
+      process.exitCode = 1;
+    },
+  );
+  return true;
+}
+
 function answerFast() {
   const [first, second, third] = args;
   if (args.length === 0 || (args.length === 1 && (first === '--help' || first === '-h'))) {
@@ -49,18 +98,17 @@ function answerFast() {
   if (rest[0] === 'list') rest.shift();
   if (rest.length > 1 || (rest.length === 1 && rest[0] !== '--json')) return false;
   let listTargets;
-  let corePath;
+  const core = corePath(); // discovery looks for targets installed beside @berth/core
   try {
     ({ listTargets } = require('../dist/targets.cjs'));
-    // Discovery looks for targets installed beside @berth/core, so it must be told where core is.
-    corePath = require.resolve('@berth/core');
   } catch {
     return false;
   }
+  if (core === undefined) return false;
   // A failure (unreadable package.json folders, …) is left to the full CLI, which reports it
   // the usual way: as text or JSON, with its exit code.
-  listTargets({ json: rest.length === 1 ? true : undefined }, { corePath }).catch(fullCli);
+  listTargets({ json: rest.length === 1 ? true : undefined }, { corePath: core }).catch(fullCli);
   return true;
 }
 
-if (!answerFast()) fullCli();
+if (!answerFast() && !answerList()) fullCli();

@@ -11,10 +11,6 @@ import type { StateStore } from './state/state-store.js';
 
 /** How long a stopped process may drain in-flight requests before SIGKILL. */
 export const DRAIN_MS = 10_000;
-/** A live-status answer slower than this counts as no answer. */
-export const STATUS_TIMEOUT_MS = 500;
-/** A recovery claim ('starting' with no supervisor yet) older than this was abandoned. */
-export const RECOVERY_CLAIM_MS = 30_000;
 /** One update at a time per deployment: the lease outlives a killed CLI by at most this. */
 export const UPDATE_LEASE_MS = 10 * 60_000;
 

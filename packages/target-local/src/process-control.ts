@@ -2,57 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { commandLine, isAlive, isSupervisorOf, SUPERVISOR_MARKER } from './process-identity.js';
 import { waitUntil } from './wait-until.js';
 
-/**
- * Processes of the local target as seen from outside: is a recorded pid still ours, signal it,
- * wait for it to go, start a detached supervisor, read what its log gained.
- */
-
-/** True while `pid` exists (and is not a zombie we could still reap). */
-export function isAlive(pid: number | null | undefined): pid is number {
-  if (!pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    // Linux: a zombie still answers kill(0); its state letter is Z.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return true;
-  }
-}
-
-function commandLine(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return undefined; // no /proc (or the process just went)
-  }
-}
+export { isAlive, isOurProcess, isSupervisorOf, SUPERVISOR_MARKER } from './process-identity.js';
 
 /**
- * True when `pid` is alive and its command line carries `marker` — guards against a pid that was
- * reused by an unrelated process (pids wrap around quickly on busy machines: 32768 by default).
+ * Processes of the local target as seen from outside: signal them, wait for them to go, start a
+ * detached supervisor, read what its log gained. Whether a recorded pid is still ours is in
+ * `process-identity.ts` (re-exported here), which `berth list` loads without this module.
  */
-export function isOurProcess(pid: number | null | undefined, marker: string): pid is number {
-  if (!isAlive(pid)) return false;
-  const command = commandLine(pid);
-  return command === undefined ? true : command.includes(marker); // no /proc: trust the pid
-}
-
-/**
- * True when `pid` is the live supervisor of generation `instanceId` (its spec, in argv, names it).
- * A supervisor of another deployment or state directory that happens to reuse the pid is not.
- */
-export function isSupervisorOf(pid: number | null | undefined, instanceId: string): pid is number {
-  if (!isAlive(pid)) return false;
-  const command = commandLine(pid);
-  return command === undefined ? true : command.includes(SUPERVISOR_MARKER) && command.includes(instanceId);
-}
 
 /** The process group of `pid` (field 5 of /proc/<pid>/stat), or undefined when unknown. */
 export function processGroupOf(pid: number): number | undefined {
@@ -172,8 +131,6 @@ export async function stopGeneration(
     }
   }
 }
-
-export const SUPERVISOR_MARKER = 'berth-local-supervisor';
 
 /** The built entry of a process the package runs (`dist/processes/<name>.js`). */
 export function processScript(name: 'supervisor' | 'server-process' | 'router'): string {

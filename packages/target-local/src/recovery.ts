@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { BerthError } from '@berth/core';
-import { type DeploymentContext, RECOVERY_CLAIM_MS } from './deployment-context.js';
+import type { DeploymentContext } from './deployment-context.js';
 import { type Generation, launchDeployment, launchRouter, servingPatch } from './generation-launcher.js';
+import { needsRecovery } from './live-status.js';
 import { DEFAULTS, parseLocalConfig } from './local-config.js';
-import { isSupervisorOf } from './process-control.js';
 import type { StateStore, SupervisedKind } from './state/state-store.js';
 import type { DeploymentRecord, EndpointRecord, ProcessRecord } from './state/tables.js';
 import { waitUntil } from './wait-until.js';
@@ -14,16 +14,6 @@ import { waitUntil } from './wait-until.js';
  * port — by whichever client touches it first. That client claims the row in a transaction; others
  * wait for the claim to finish. One rule for both kinds.
  */
-
-/** Running (or starting) by the record, with no live supervisor of its generation. */
-export function needsRecovery(record: ProcessRecord, now = Date.now()): boolean {
-  if (record.state !== 'running' && record.state !== 'starting') return false;
-  // 'starting' with no supervisor is a claim (recovery or create) still spawning one. A claim that
-  // old was abandoned: e.g. `berth list` began a recovery in the background and its process exited
-  // first. Without this the row would stay 'starting' and unreachable for good.
-  if (record.state === 'starting' && record.supervisorPid === null) return now - record.updatedAt >= RECOVERY_CLAIM_MS;
-  return !isSupervisorOf(record.supervisorPid, record.instanceId);
-}
 
 /**
  * The deployment, running: recovered first if it needs it. With `wait`, also waits while it is

@@ -2,9 +2,8 @@ import type { Deployment } from '@berth/core';
 import { type JsonOption, printJson, printLine } from '../cli-output.js';
 import { withProgress } from '../progress.js';
 import { deploymentConfig, openClient, resolveTargetUri, type TargetOptions } from '../target-context.js';
-import { formatKeyValues, formatTable, summaryColumns } from '../text-table.js';
-
-const DEPLOYMENT_COLUMNS = ['name', 'flavor', 'state', 'version', 'url', 'endpoint', 'modelUri'];
+import { formatKeyValues } from '../text-table.js';
+import { printDeployments } from './deployment-list-output.js';
 
 interface CreateOptions extends TargetOptions, JsonOption {
   name: string;
@@ -98,11 +97,7 @@ export async function listDeployments(options: ListOptions): Promise<void> {
   const deployments: Deployment[] = await client.listDeployments(
     options.endpoint !== undefined ? { endpoint: options.endpoint } : undefined,
   );
-  if (options.json) return printJson(deployments);
-  if (deployments.length === 0) return printLine('No deployments.');
-  const { columns, hidden } = summaryColumns(deployments, DEPLOYMENT_COLUMNS);
-  const more = hidden ? `\n(more fields: 'berth get -t ${targetUri} --name <name>', or --json)` : '';
-  await printLine(`List of all deployments:\n${formatTable(deployments, columns)}${more}`);
+  await printDeployments(deployments, options, targetUri);
 }
 
 interface GetOptions extends TargetOptions, JsonOption {

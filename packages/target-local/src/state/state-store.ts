@@ -7,6 +7,7 @@ import {
   type ColumnSpec,
   type ColumnTable,
   type DeploymentRecord,
+  decodeRow,
   deploymentsTable,
   type EndpointRecord,
   endpointsTable,
@@ -59,9 +60,7 @@ class TableAccess<C extends ColumnTable> {
   }
 
   decode(row: Row): RecordOf<C> {
-    const record: Record<string, unknown> = {};
-    for (const [field, column] of this.entries) record[field] = column.decode(row[column.sql]);
-    return record as RecordOf<C>;
+    return decodeRow(this.table, row);
   }
 
   insert(values: InsertOf<C>): void {

@@ -103,6 +103,13 @@ export interface TableSpec<C extends ColumnTable> {
   readonly columns: C;
 }
 
+/** A SQLite row of `table` as its record (every column decoded by its spec). */
+export function decodeRow<C extends ColumnTable>(table: TableSpec<C>, row: Record<string, unknown>): RecordOf<C> {
+  const record: Record<string, unknown> = {};
+  for (const [field, column] of Object.entries(table.columns)) record[field] = column.decode(row[column.sql]);
+  return record as RecordOf<C>;
+}
+
 /** What a supervised generation's state row says about it (the process columns). */
 export type ProcessState = 'starting' | 'running' | 'stopping' | 'crashed' | 'failed';
 
