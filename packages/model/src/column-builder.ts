@@ -58,7 +58,11 @@ function toNumber(value: unknown, dtype: DType): number {
 const INTEGER_DTYPES = new Set<DType>(['int64', 'int32', 'int16', 'int8', 'uint64', 'uint32', 'uint16', 'uint8']);
 
 function toInteger(value: unknown, dtype: DType): number {
-  const number = toNumber(value, dtype);
+  // numpy casts a string to an integer with Python's int(): "2.5" or "1e3" is refused.
+  if (typeof value === 'string' && !/^\s*[-+]?\d+(_\d+)*\s*$/.test(value)) {
+    throw new ConversionError(`invalid literal for int() with base 10: '${value}'`);
+  }
+  const number = toNumber(typeof value === 'string' ? value.replaceAll('_', '') : value, dtype);
   if (!Number.isFinite(number)) {
     throw new ConversionError('Cannot convert non-finite values (NA or inf) to integer');
   }
@@ -84,7 +88,13 @@ export function fillTyped(target: TypedArray, offset: number, values: ArrayLike<
     // numpy's astype(bool) is truthiness; MLflow's tests expect booleans to be forced.
     for (let index = 0; index < values.length; index++) {
       const value = values[index];
-      target[offset + index] = value === 'False' || value === 'false' ? 0 : value ? 1 : 0;
+      // NaN (a key a record left out) is truthy in Python.
+      target[offset + index] =
+        value === 'False' || value === 'false'
+          ? 0
+          : value || (typeof value === 'number' && Number.isNaN(value))
+            ? 1
+            : 0;
     }
   } else {
     for (let index = 0; index < values.length; index++) target[offset + index] = toInteger(values[index], dtype);

@@ -413,3 +413,164 @@ describe('parseScoringRequest: MLflow 3.6 conversion rules (seen against mlflow 
     expect(error.message).toContain("Failed to convert column a to type 'float32'");
   });
 });
+
+describe('parseScoringRequest: pandas.read_csv with the schema dtypes (MLflow passes them to read_csv)', () => {
+  const typed = parseSignature({
+    inputs:
+      '[{"type": "integer", "name": "count", "required": true}, {"type": "boolean", "name": "ok", "required": true}, {"type": "double", "name": "w", "required": true}, {"type": "string", "name": "s", "required": true}]',
+  });
+  const csv = (rows: string[]) => ['count,ok,w,s', ...rows].join('\n') + '\n';
+  const read = (rows: string[]) => columns(parseScoringRequest(csv(rows), 'csv', typed).input);
+  const refused = (rows: string[]) => parseError(csv(rows), 'csv', typed);
+
+  it('float: NA cells are NaN; inf, infinity, exponents and spaces read; a word is refused', () => {
+    const w = read(['1,true,inf,a', '1,true,-Infinity,a', '1,true,,a', '1,true,1e3,a', '1,true, 4 ,a'])[2];
+    expect(Array.from(w?.values ?? [])).toEqual([
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      Number.NaN,
+      1000,
+      4,
+    ]);
+    const error = refused(['1,true,true,a', '1,true,2.5,a']);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain("could not convert string to float: 'true'");
+    expect(refused(['1,true,1.5e400,a']).message).toContain(
+      'cannot safely convert passed user dtype of float64 for object dtyped data in column 2',
+    );
+  });
+
+  it('float or integer: a column of only true/false words reads as 1/0 (pandas reads it as bool first)', () => {
+    const [count, , w] = read(['true,true,false,a', 'false,true,true,a']);
+    expect(Array.from(count?.values ?? [])).toEqual([1, 0]);
+    expect(Array.from(w?.values ?? [])).toEqual([0, 1]);
+  });
+
+  it('integer: NA, a fraction, inf and a word are each refused with pandas message; 2.0 and 1e3 read', () => {
+    expect(refused([',true,1,a']).message).toContain('Integer column has NA values in column 0');
+    expect(refused(['2.5,true,1,a']).message).toContain(
+      'cannot safely convert passed user dtype of int32 for float64 dtyped data in column 0',
+    );
+    expect(refused(['inf,true,1,a']).message).toContain('for float64 dtyped data in column 0');
+    expect(refused(['true,true,1,a', '3,true,1,a']).message).toContain(
+      "invalid literal for int() with base 10: 'true'",
+    );
+    expect(Array.from(read(['2.0,true,1,a', '1e3,true,1,a', '-7,true,1,a'])[0]?.values ?? [])).toEqual([2, 1000, -7]);
+  });
+
+  it('bool: true/false words in any case, or only 0s and 1s; NA and anything else refused', () => {
+    expect(Array.from(read(['1,TRUE,1,a', '1,false,1,a', '1,True,1,a'])[1]?.values ?? [])).toEqual([1, 0, 1]);
+    expect(Array.from(read(['1,1,1,a', '1,0,1,a'])[1]?.values ?? [])).toEqual([1, 0]);
+    expect(refused(['1,,1,a']).message).toContain('Bool column has NA values in column 1');
+    expect(refused(['1,abc,1,a']).message).toContain(
+      'cannot safely convert passed user dtype of bool for object dtyped data in column 1',
+    );
+    expect(refused(['1,2.5,1,a']).message).toContain('for float64 dtyped data in column 1');
+    expect(refused(['1,-7,1,a']).message).toContain('for int64 dtyped data in column 1');
+  });
+
+  it('string: every cell as written, NA cells as null', () => {
+    expect(read(['1,true,1,2.50', '1,true,1,', '1,true,1,NA', '1,true,1, x '])[3]?.values).toEqual([
+      '2.50',
+      null,
+      null,
+      ' x ',
+    ]);
+  });
+
+  it('row lengths: short rows are padded; a first row one cell longer makes an index; a longer later row is refused', () => {
+    const padded = read(['1,true,1.5,a', '2,false']);
+    expect(Array.from(padded[2]?.values ?? [])).toEqual([1.5, Number.NaN]);
+    const indexed = read(['9,1,true,1.5,a', '8,2,false,2.5,b']);
+    expect(Array.from(indexed[0]?.values ?? [])).toEqual([1, 2]);
+    expect(refused(['1,true,1.5,a', '1,true,1.5,a,extra']).message).toContain(
+      'Error tokenizing data. C error: Expected 4 fields in line 3, saw 5',
+    );
+  });
+});
+
+describe('parseScoringRequest: JSON rules seen on models the comparison had not seen', () => {
+  const typed = parseSignature({
+    inputs:
+      '[{"type": "integer", "name": "count", "required": true}, {"type": "boolean", "name": "ok", "required": true}, {"type": "double", "name": "w", "required": true}]',
+  });
+  const floats = parseSignature({
+    inputs: '[{"type": "float", "name": "a", "required": true}, {"type": "float", "name": "b", "required": true}]',
+  });
+  const cube = parseSignature({
+    inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 2, 2]}}]',
+  });
+
+  it('a string in an integer column must be an integer literal, as Python int() reads it', () => {
+    const error = parseError(
+      '{"dataframe_split": {"columns": ["count", "ok", "w"], "data": [["2.5", true, 1]]}}',
+      'json',
+      typed,
+    );
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain("invalid literal for int() with base 10: '2.5'");
+    const ok = parseScoringRequest(
+      '{"dataframe_split": {"columns": ["count", "ok", "w"], "data": [[" 3", true, 1]]}}',
+      'json',
+      typed,
+    );
+    expect(Array.from(columns(ok.input)[0]?.values ?? [])).toEqual([3]);
+  });
+
+  it('a key a record leaves out is NaN, which a boolean column reads as true; an explicit null is false', () => {
+    const input = parseScoringRequest(
+      '{"dataframe_records": [{"count": 1, "w": 1}, {"count": 1, "ok": null, "w": 1}]}',
+      'json',
+      typed,
+    ).input;
+    expect(Array.from(columns(input)[2]?.values ?? [])).toEqual([1, 0]);
+  });
+
+  it('instances takes a dict of columns as inputs does', () => {
+    const input = parseScoringRequest('{"instances": {"a": [1, 2], "b": [3, 4]}}', 'json', floats).input;
+    expect(columns(input).map((column) => Array.from(column.values))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+  });
+
+  it('a flat split data list under several column names is refused, as pandas refuses its shape', () => {
+    const error = parseError('{"dataframe_split": {"columns": ["a", "b"], "data": [1, 2, 3]}}', 'json', floats);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('Shape of passed values is (3, 1), indices imply (3, 2)');
+  });
+
+  it('null or a scalar for a column signature is cast to the first column type: BAD_REQUEST where it cannot be', () => {
+    for (const body of ['{"inputs": null}', '{"instances": null}', '{"inputs": "abc"}']) {
+      const error = parseError(body, 'json', typed);
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.message).toContain("to type `'count': integer (required)` defined in the model signature");
+    }
+    // float takes null (NaN); the schema check then refuses the frame (INVALID_PARAMETER_VALUE, later)
+    expect(() => parseScoringRequest('{"inputs": null}', 'json', floats)).not.toThrow();
+  });
+
+  it('split rows of lists for a tensor signature are INVALID_PARAMETER_VALUE (the schema check refuses them)', () => {
+    const error = parseError('{"dataframe_split": {"data": [[[1, 2], [3, 4]]]}}', 'json', cube);
+    expect(error.code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
+  it('bytes that are not UTF-8 are refused wherever they are, even in a field the request does not use', () => {
+    const body = Buffer.concat([
+      Buffer.from('{"x": "'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('", "inputs": [[1, 2]]}'),
+    ]);
+    const error = (() => {
+      try {
+        parseScoringRequest(body, 'json', floats);
+      } catch (caught) {
+        return caught as BerthError;
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('not valid UTF-8');
+    expect(() => parseScoringRequest(Buffer.from('{"inputs": [[1, 2]]}'), 'json', floats)).not.toThrow();
+  });
+});

@@ -4,6 +4,7 @@
  * turned into columns or tensors with MLflow's messages and error codes. Content-type negotiation
  * (415s, charset) is the server's job.
  */
+import { isUtf8 } from 'node:buffer';
 import { BerthError } from '@berth/core';
 import { parse as parseCsv } from 'csv-parse/sync';
 import {
@@ -20,6 +21,7 @@ import {
   allocate,
   type Column,
   type DType,
+  isBigIntDType,
   isNumericDType,
   type ModelInput,
   namedRecord,
@@ -60,10 +62,19 @@ function badRequest(message: string, cause?: unknown): BerthError {
   return new BerthError(message, { code: 'BAD_REQUEST', ...(cause === undefined ? {} : { cause }) });
 }
 
-/** Parses a scoring request body; throws BerthError (BAD_REQUEST / INVALID_PARAMETER_VALUE) only. */
-export function parseScoringRequest(body: string, format: 'json' | 'csv', signature?: ModelSignature): ScoringRequest {
+/**
+ * Parses a scoring request body (its bytes, or text already decoded); throws BerthError
+ * (BAD_REQUEST / INVALID_PARAMETER_VALUE) only. Bytes that are not UTF-8 are refused wherever
+ * they are, even in a field the request does not use (MLflow's server fails on them with a 500).
+ */
+export function parseScoringRequest(
+  body: string | Uint8Array,
+  format: 'json' | 'csv',
+  signature?: ModelSignature,
+): ScoringRequest {
+  const source = typeof body === 'string' ? body : utf8Text(body);
   // A UTF-8 byte-order mark before the body is read past, as MLflow's server does.
-  const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body;
+  const text = source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
   if (format === 'csv') return { input: parseCsvInput(text, signature?.inputs) };
   let decoded: unknown;
   try {
@@ -78,6 +89,13 @@ export function parseScoringRequest(body: string, format: 'json' | 'csv', signat
     );
   }
   return parseJsonRequest(decoded as Record<string, unknown>, signature);
+}
+
+function utf8Text(bytes: Uint8Array): string {
+  if (!isUtf8(bytes)) {
+    throw badRequest('Invalid input. The request body is not valid UTF-8. Send the JSON or CSV body encoded as UTF-8.');
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
 const NON_FINITE: Record<string, number> = {
@@ -236,6 +254,12 @@ function parseDataframeSplit(value: unknown, schema: Schema | undefined): ModelI
       `Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got [${keys.map((key) => `'${key}'`).join(', ')}].'`,
     );
   }
+  if (schema?.kind === 'tensors' && Array.isArray(split.data) && split.data.some(holdsNestedCell)) {
+    // pandas holds list cells as objects; MLflow refuses them when it enforces the tensor schema.
+    throw BerthError.invalidParameterValue(
+      `Failed to enforce schema of data with schema ${describeTensors(schema)}. Error: a DataFrame column of lists cannot be read as a tensor; send the tensor as 'inputs' or 'instances'.`,
+    );
+  }
   let frame: ModelInput;
   try {
     frame = splitToColumns(split.data, split.columns, split.index, schema);
@@ -255,10 +279,26 @@ function parseDataframeSplit(value: unknown, schema: Schema | undefined): ModelI
   return frame;
 }
 
+function holdsNestedCell(row: unknown): boolean {
+  return Array.isArray(row) && row.some((cell) => typeof cell === 'object' && cell !== null);
+}
+
+function describeTensors(schema: Schema): string {
+  return schema.kind === 'tensors'
+    ? `[${schema.specs.map((spec) => `${spec.name === undefined ? '' : `'${spec.name}': `}Tensor('${spec.dtype}', (${spec.shape.join(', ')}${spec.shape.length === 1 ? ',' : ''}))`).join(', ')}]`
+    : '';
+}
+
 function splitToColumns(data: unknown, columnsField: unknown, index: unknown, schema: Schema | undefined): ModelInput {
   if (!Array.isArray(data)) throw new ConversionError('DataFrame constructor not properly called!');
-  // pandas treats a flat list as one column.
-  const rows = data.length > 0 && data.every((row) => !Array.isArray(row)) ? data.map((item) => [item]) : data;
+  // pandas treats a flat list as one column, which several column names cannot label.
+  const flat = data.length > 0 && data.every((row) => !Array.isArray(row));
+  if (flat && Array.isArray(columnsField) && columnsField.length !== 1) {
+    throw new ConversionError(
+      `Shape of passed values is (${data.length}, 1), indices imply (${data.length}, ${columnsField.length})`,
+    );
+  }
+  const rows = flat ? data.map((item) => [item]) : data;
   const rowCount = rows.length;
   // pandas pads rows shorter than the widest with missing values (NaN, None).
   let width = 0;
@@ -363,11 +403,15 @@ function recordsToColumns(records: unknown[], schema: Schema | undefined): Model
     }
   }
   const columns: Column[] = order.map((name, position) => {
+    const dtype = schemaDType(schema, name, position);
+    // pandas fills a key a record leaves out with NaN (an explicit null stays None): in a boolean
+    // column NaN casts to True, None to False, as numpy's astype(bool) does.
+    const missing = dtype === 'bool' ? Number.NaN : null;
     const raw = records.map((record) => {
       const item = (record as Record<string, unknown>)[name];
-      return item === undefined ? null : item;
+      return item === undefined ? missing : item;
     });
-    return { name, ...buildColumn(raw, schemaDType(schema, name, position)) };
+    return { name, ...buildColumn(raw, dtype) };
   });
   return { kind: 'columns', rowCount: records.length, columns };
 }
@@ -381,6 +425,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function parseInstances(value: unknown, schema: Schema | undefined): ModelInput {
   refuseNullForUnnamedTensor(value, schema);
+  // A dict of columns, as `inputs` takes it (MLflow casts both fields the same way).
+  if (isPlainObject(value) && schema?.kind === 'columns') return dictToInput(value, schema);
   if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
     // Row form: each key becomes a column/tensor of the stacked values.
     const keys = [...new Set(value.flatMap((record) => Object.keys(record)))];
@@ -465,6 +511,7 @@ function dictToColumns(dict: Record<string, unknown>, schema: Schema): ModelInpu
 
 /** A list or scalar: one unnamed tensor, or the single column of a one-column named schema. */
 function valueToInput(value: unknown, schema: Schema | undefined): ModelInput {
+  if (schema?.kind === 'columns' && !Array.isArray(value)) refuseScalarForFirstColumn(value, schema);
   try {
     if (schema?.kind === 'columns') {
       const first = schema.specs[0];
@@ -508,6 +555,34 @@ function valueToInput(value: unknown, schema: Schema | undefined): ModelInput {
   }
 }
 
+/**
+ * A scalar (or null) for a column signature: MLflow casts it to the first column's type as numpy
+ * would (`np.array([value], dtype)`) before anything else, and a value that type cannot hold
+ * (null or a word for an integer, a word for a float) is a request error.
+ */
+function refuseScalarForFirstColumn(value: unknown, schema: Schema & { kind: 'columns' }): void {
+  const first = schema.specs[0];
+  if (first === undefined || typeof first.type !== 'string' || first.name === undefined) return;
+  const dtype = COLUMN_TYPE_DTYPE[first.type];
+  const numberLike = (text: string) => text.trim() !== '' && !Number.isNaN(Number(text.trim()));
+  let fits = true;
+  if (dtype !== undefined && isIntegerDType(dtype)) {
+    fits =
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      typeof value === 'boolean' ||
+      (typeof value === 'string' && /^\s*[-+]?\d+(_\d+)*\s*$/.test(value));
+  } else if (dtype === 'float32' || dtype === 'float64') {
+    fits = typeof value !== 'string' || numberLike(value) || /^\s*[-+]?(nan|inf(inity)?)\s*$/i.test(value);
+    if (typeof value === 'object' && value !== null) fits = false;
+  }
+  if (fits) return;
+  const shown = value === null ? 'None' : typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value);
+  const required = first.required === false ? 'optional' : 'required';
+  throw badRequest(
+    `Invalid input. Failed to convert data \`${shown}\` to type \`'${first.name}': ${first.type} (${required})\` defined in the model signature.`,
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // CSV (pandas.read_csv semantics for the common cases)
 
@@ -522,7 +597,7 @@ function parseCsvInput(body: string, schema: Schema | undefined): ModelInput {
     records = parseCsv(body, {
       bom: true,
       skip_empty_lines: true,
-      relax_column_count: false,
+      relax_column_count: true,
       relax_quotes: true,
     }) as string[][];
   } catch (error) {
@@ -533,7 +608,19 @@ function parseCsvInput(body: string, schema: Schema | undefined): ModelInput {
     throw badRequest(`${CSV_ERROR_PREFIX} Error: 'No columns to parse from file'`);
   }
   const names = header.map((name, position) => (name === '' ? `Unnamed: ${position}` : name));
-  const rows = records.slice(1);
+  let rows = records.slice(1);
+  // pandas' row lengths: a first data row one cell longer than the header makes the first cell of
+  // every row an index (dropped here); a later row longer than that is a tokenizing error; shorter
+  // rows are padded with missing values.
+  const indexed = rows[0] !== undefined && rows[0].length === names.length + 1;
+  const expected = indexed ? names.length + 1 : names.length;
+  const long = rows.findIndex((row) => row.length > expected);
+  if (long !== -1) {
+    throw badRequest(
+      `${CSV_ERROR_PREFIX} Error: 'Error tokenizing data. C error: Expected ${expected} fields in line ${long + 2}, saw ${(rows[long] as string[]).length}\n'`,
+    );
+  }
+  if (indexed) rows = rows.map((row) => row.slice(1));
   try {
     const columns = names.map((name, position) => {
       const raw = rows.map((row) => row[position] ?? '');
@@ -547,13 +634,64 @@ function parseCsvInput(body: string, schema: Schema | undefined): ModelInput {
 }
 
 const CSV_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const CSV_NA = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '<NA>', '#N/A', 'n/a', '-NaN', '-nan']);
+/** pandas.read_csv's default missing-value cells. */
+export const CSV_NA = new Set([
+  '',
+  '#N/A',
+  '#N/A N/A',
+  '#NA',
+  '-1.#IND',
+  '-1.#QNAN',
+  '-NaN',
+  '-nan',
+  '1.#IND',
+  '1.#QNAN',
+  '<NA>',
+  'N/A',
+  'NA',
+  'NULL',
+  'NaN',
+  'None',
+  'n/a',
+  'nan',
+  'null',
+]);
+const CSV_TRUE = new Set(['True', 'TRUE', 'true']);
+const CSV_FALSE = new Set(['False', 'FALSE', 'false']);
+/** What pandas' float parser reads: decimals with an exponent, inf/infinity, spaces around. */
+const CSV_FLOAT = /^\s*[-+]?((\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|inf(inity)?)\s*$/i;
+const CSV_INTEGER = /^\s*[-+]?\d+\s*$/;
 
-function csvColumn(
+function csvFloat(cell: string): number {
+  const text = cell.trim().toLowerCase().replace(/^\+/, '');
+  if (text === 'inf' || text === 'infinity') return Number.POSITIVE_INFINITY;
+  if (text === '-inf' || text === '-infinity') return Number.NEGATIVE_INFINITY;
+  return Number(text);
+}
+
+/**
+ * One CSV column read as `pandas.read_csv(dtype=…)` reads it with the dtype the column's schema asks
+ * for (MLflow passes the schema's pandas types): each rule and its message is pandas'.
+ * - float: missing cells are NaN; decimals, exponents, `inf`/`infinity` read; a column of only
+ *   `true`/`false` cells reads as 1/0; any other word is refused.
+ * - integer: a missing cell is refused; whole numbers read (`2.0`, `1e3` included; int32 wraps as
+ *   pandas does); a fraction or `inf` is refused, and so is a word; a column of only `true`/`false`
+ *   reads as 1/0.
+ * - bool: `True`/`true`/`TRUE`/`False`/… or a column of only 0s and 1s; a missing cell or anything
+ *   else is refused.
+ * - string: every cell as written, missing cells as null.
+ */
+export function csvColumn(
   raw: string[],
   dtype: DType | undefined,
   position: number,
 ): { dtype: DType; values: TypedArray | unknown[] } {
+  if (dtype === 'string') return { dtype, values: raw.map((cell) => (CSV_NA.has(cell) ? null : cell)) };
+  if (dtype === 'float32' || dtype === 'float64') {
+    return buildColumn(csvFloats(raw, dtype, position), dtype);
+  }
+  if (dtype !== undefined && isIntegerDType(dtype)) return csvIntegers(raw, dtype, position);
+  if (dtype === 'bool') return buildColumn(csvBooleans(raw, position), 'bool');
   const values: unknown[] = raw.map((cell) => {
     if (CSV_NA.has(cell)) return null;
     if (CSV_NUMBER.test(cell.trim())) return Number(cell);
@@ -561,26 +699,91 @@ function csvColumn(
     if (cell === 'False' || cell === 'false') return false;
     return cell;
   });
-  if (dtype === 'string') return { dtype, values: raw.map((cell) => (CSV_NA.has(cell) ? null : cell)) };
-  if (dtype !== undefined && isIntegerDType(dtype)) {
-    // pandas' read_csv with an integer dtype: a cell that is not a whole number is refused.
-    const fraction = values.findIndex((value) => typeof value === 'number' && !Number.isInteger(value));
-    if (fraction !== -1) {
-      throw new ConversionError(
-        `cannot safely convert passed user dtype of ${dtype} for float64 dtyped data in column ${position}`,
-      );
-    }
-    if (dtype === 'int64' && values.some((value) => typeof value === 'number' && Math.abs(value) >= 2 ** 63)) {
-      // pandas reads such a column as uint64 or object; MLflow's schema check then refuses it.
-      throw BerthError.invalidParameterValue(
-        `Failed to enforce schema of data: column ${position} holds an integer that int64 cannot represent. Can not safely convert to int64.`,
-      );
-    }
-  }
   // pandas reads "1.0" as float; keep that distinction, which JSON.parse cannot see.
   const inferred = dtype ?? inferDType(values);
   if (dtype === undefined && inferred === 'int64' && raw.some((cell) => cell.includes('.') || /e/i.test(cell))) {
     return buildColumn(values, 'float64');
   }
   return buildColumn(values, inferred);
+}
+
+/** All present cells are true/false words (pandas then reads the column as bool first). */
+function allBooleanWords(raw: string[]): boolean {
+  let any = false;
+  for (const cell of raw) {
+    if (CSV_NA.has(cell)) continue;
+    if (!CSV_TRUE.has(cell) && !CSV_FALSE.has(cell)) return false;
+    any = true;
+  }
+  return any;
+}
+
+function csvFloats(raw: string[], dtype: DType, position: number): number[] {
+  if (allBooleanWords(raw)) return raw.map((cell) => (CSV_NA.has(cell) ? Number.NaN : CSV_TRUE.has(cell) ? 1 : 0));
+  return raw.map((cell) => {
+    if (CSV_NA.has(cell)) return Number.NaN;
+    if (!CSV_FLOAT.test(cell)) throw new ConversionError(`could not convert string to float: '${cell}'`);
+    const value = csvFloat(cell);
+    if (!Number.isFinite(value) && !/inf/i.test(cell)) {
+      throw new ConversionError(
+        `cannot safely convert passed user dtype of ${dtype} for object dtyped data in column ${position}`,
+      );
+    }
+    return value;
+  });
+}
+
+function csvIntegers(raw: string[], dtype: DType, position: number): { dtype: DType; values: TypedArray } {
+  if (raw.some((cell) => CSV_NA.has(cell))) {
+    throw new ConversionError(`Integer column has NA values in column ${position}`);
+  }
+  let integers: bigint[];
+  if (allBooleanWords(raw)) integers = raw.map((cell) => (CSV_TRUE.has(cell) ? 1n : 0n));
+  else {
+    const word = raw.find((cell) => !CSV_INTEGER.test(cell) && !CSV_FLOAT.test(cell));
+    if (word !== undefined) throw new ConversionError(`invalid literal for int() with base 10: '${word}'`);
+    if (raw.some((cell) => !CSV_INTEGER.test(cell) && !Number.isInteger(csvFloat(cell)))) {
+      throw new ConversionError(
+        `cannot safely convert passed user dtype of ${dtype} for float64 dtyped data in column ${position}`,
+      );
+    }
+    integers = raw.map((cell) => (CSV_INTEGER.test(cell) ? BigInt(cell.trim()) : BigInt(csvFloat(cell))));
+  }
+  if (dtype === 'int64' && integers.some((value) => value >= 2n ** 63n || value < -(2n ** 63n))) {
+    if (integers.some((value) => value < 0n) || integers.some((value) => value >= 2n ** 64n)) {
+      // pandas can hold such a column in no integer dtype.
+      throw new ConversionError('Cannot convert to numerical dtype');
+    }
+    // pandas reads such a column as uint64; MLflow's schema check then refuses it.
+    throw BerthError.invalidParameterValue(
+      `Failed to enforce schema of data: column ${position} holds an integer that int64 cannot represent. Can not safely convert to int64.`,
+    );
+  }
+  const typed = allocate(dtype, integers.length) as TypedArray;
+  const bits = dtype === 'uint64' || dtype === 'int64' ? 64 : Number(/\d+/.exec(dtype)?.[0] ?? 64);
+  const unsigned = dtype.startsWith('u');
+  integers.forEach((value, index) => {
+    const wrapped = unsigned ? BigInt.asUintN(bits, value) : BigInt.asIntN(bits, value);
+    typed[index] = (isBigIntDType(dtype) ? wrapped : Number(wrapped)) as never;
+  });
+  return { dtype, values: typed };
+}
+
+function csvBooleans(raw: string[], position: number): boolean[] {
+  if (raw.some((cell) => CSV_NA.has(cell)))
+    throw new ConversionError(`Bool column has NA values in column ${position}`);
+  if (raw.every((cell) => CSV_TRUE.has(cell) || CSV_FALSE.has(cell))) return raw.map((cell) => CSV_TRUE.has(cell));
+  if (raw.every((cell) => CSV_INTEGER.test(cell) && /^\s*[-+]?0*[01]\s*$/.test(cell))) {
+    return raw.map((cell) => /1\s*$/.test(cell));
+  }
+  const inferred = raw.every((cell) => CSV_INTEGER.test(cell))
+    ? raw.some((cell) => BigInt(cell.trim()) >= 2n ** 63n)
+      ? 'uint64'
+      : 'int64'
+    : raw.every((cell) => CSV_FLOAT.test(cell))
+      ? 'float64'
+      : 'object';
+  throw new ConversionError(
+    `cannot safely convert passed user dtype of bool for ${inferred} dtyped data in column ${position}`,
+  );
 }

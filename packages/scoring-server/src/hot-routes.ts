@@ -137,7 +137,7 @@ export function createHotRoutesHandler(
     request: IncomingMessage,
     response: ServerResponse,
     started: number,
-    body: string,
+    body: Uint8Array,
     format: 'json' | 'csv',
   ) => {
     const slot = context.current();
@@ -274,7 +274,7 @@ export function createHotRoutesHandler(
           decision.format,
         );
       } else {
-        work = score(request, response, started, bytes.toString('utf8'), decision.format);
+        work = score(request, response, started, bytes, decision.format);
       }
       void work.catch((error: unknown) => {
         context.logger.error({ err: error }, 'request failed');

@@ -43,8 +43,7 @@ async function score(bytes: Uint8Array, format: 'json' | 'csv'): Promise<WorkerR
   let request: ReturnType<typeof parseScoringRequest>;
   try {
     loaded = await model();
-    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-    request = parseScoringRequest(body, format, loaded.signature);
+    request = parseScoringRequest(bytes, format, loaded.signature);
   } catch (error) {
     return { ok: false, error: serialize(error), phase: 'parse' };
   }

@@ -200,7 +200,7 @@ export function createSagemakerStreamHandler(
     request.on('end', () => {
       if (refused) return;
       if (!decision.ok) return answer(decision.status, 'text/plain; charset=utf-8', decision.message);
-      const body = Buffer.concat(chunks, size).toString('utf8');
+      const body = Buffer.concat(chunks, size);
       void stream(body, decision.format).catch((error: unknown) => {
         context.logger.error({ err: error }, 'streaming answer failed');
         if (!response.headersSent) {
@@ -213,7 +213,7 @@ export function createSagemakerStreamHandler(
     });
     return true;
 
-    async function stream(body: string, format: 'json' | 'csv'): Promise<void> {
+    async function stream(body: Uint8Array, format: 'json' | 'csv'): Promise<void> {
       const slot = context.current();
       let parsed: ReturnType<typeof context.modelModule.parseScoringRequest>;
       try {

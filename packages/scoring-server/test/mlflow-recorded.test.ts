@@ -2,7 +2,10 @@
 // scripts/mlflow-compat/serving.py on four MLflow-written models (__fixtures__/mlflow-3.6: a tensor
 // and a column signature with two outputs, three typed 1-D inputs, one tensor output) and ~80
 // requests each — every input format, wrong JSON types, CSV conversions, NaN tokens, a BOM,
-// params, routes and methods, error cases. Berth must answer each one as MLflow did (status,
+// params, routes and methods, error cases — and by scripts/mlflow-compat/unseen.py on seven models of
+// other kinds (__fixtures__/mlflow-3.6-unseen: a ZipMap classifier, a [N, 1] regressor, a one-hot
+// pipeline, int32/bool/float64 columns, a 3-D tensor, a string output, an optional column) with
+// requests generated from each signature. Berth must answer each one as MLflow did (status,
 // content type, Allow, error_code, predictions), except the pairs the recording marks with the
 // README's "Differences from MLflow" row they fall under; those must differ exactly as that row says.
 import { readFileSync } from 'node:fs';
@@ -29,11 +32,15 @@ interface Exchange {
   mlflow: Answer;
 }
 
-const fixtures = new URL('./__fixtures__/mlflow-3.6/', import.meta.url);
-const recording = JSON.parse(readFileSync(new URL('mlflow-answers.json', fixtures), 'utf8')) as Record<
-  string,
-  Exchange[]
->;
+/** The fixed set (scripts/mlflow-compat/serving.py) and the unseen one (unseen.py, requests from each signature). */
+const RECORDINGS = ['mlflow-3.6', 'mlflow-3.6-unseen'].map((folder) => {
+  const fixtures = new URL(`./__fixtures__/${folder}/`, import.meta.url);
+  const exchanges = JSON.parse(readFileSync(new URL('mlflow-answers.json', fixtures), 'utf8')) as Record<
+    string,
+    Exchange[]
+  >;
+  return { folder, fixtures, exchanges };
+});
 
 async function send(base: string, exchange: Exchange): Promise<Answer> {
   const response = await fetch(base + exchange.path, {
@@ -107,53 +114,61 @@ const LISTED: Record<string, (berth: Answer) => void> = {
   'CSV to a tensor-signature model': (berth) => expect(berth.status).not.toBe(500),
   "a column signature with a 2-D output (MLflow's ONNX flavor cannot build its DataFrame)": (berth) =>
     expect(berth.status).toBe(200),
+  "several [N, 1] ONNX inputs for a column signature (MLflow's ONNX flavor feeds them 1-D)": (berth) =>
+    expect(berth.status).toBe(200),
 };
 
-for (const [model, exchanges] of Object.entries(recording)) {
-  describe(`${model}: answers as MLflow 3.6's scoring server answered`, () => {
-    let server: ScoringServerHandle;
-    beforeAll(async () => {
-      server = await startScoringServer({
-        modelUri: fileURLToPath(new URL(model, fixtures)),
-        workers: 1,
-        logger: false,
-      });
-    }, 60_000);
-    afterAll(() => server?.close());
-
-    it.each(exchanges.filter((exchange) => exchange.listed === null).map((exchange) => [exchange.request, exchange]))(
-      '%s',
-      async (_label, exchange) => {
-        const berth = await send(server.url, exchange);
-        const { mlflow } = exchange;
-        expect({ status: berth.status, type: berth.type, allow: berth.allow, error_code: berth.error_code }).toEqual({
-          status: mlflow.status,
-          type: mlflow.type,
-          allow: mlflow.allow,
-          error_code: mlflow.error_code,
+for (const { folder, fixtures, exchanges: recording } of RECORDINGS) {
+  for (const [model, exchanges] of Object.entries(recording)) {
+    describe(`${folder}/${model}: answers as MLflow 3.6's scoring server answered`, () => {
+      let server: ScoringServerHandle;
+      beforeAll(async () => {
+        server = await startScoringServer({
+          modelUri: fileURLToPath(new URL(model, fixtures)),
+          workers: 1,
+          logger: false,
         });
-        if (mlflow.body !== undefined) expect(alike(mlflow.body, berth.body), JSON.stringify(berth.body)).toBe(true);
-        // MLflow's stack_trace names its machine's files; Berth leaves it out without --debug.
-        expect(JSON.stringify(berth)).not.toContain('stack_trace');
-      },
-    );
+      }, 60_000);
+      afterAll(() => server?.close());
 
-    it.each(
-      exchanges
-        .filter((exchange) => exchange.listed !== null)
-        .map((exchange) => [exchange.request, exchange.listed, exchange]),
-    )('%s: differs as the README lists (%s)', async (_label, listed, exchange) => {
-      const check = LISTED[listed as string];
-      expect(check, `no README row named "${listed}"`).toBeDefined();
-      check?.(await send(server.url, exchange));
+      it.each(exchanges.filter((exchange) => exchange.listed === null).map((exchange) => [exchange.request, exchange]))(
+        '%s',
+        async (_label, exchange) => {
+          const berth = await send(server.url, exchange);
+          const { mlflow } = exchange;
+          expect({ status: berth.status, type: berth.type, allow: berth.allow, error_code: berth.error_code }).toEqual({
+            status: mlflow.status,
+            type: mlflow.type,
+            allow: mlflow.allow,
+            error_code: mlflow.error_code,
+          });
+          if (mlflow.body !== undefined) expect(alike(mlflow.body, berth.body), JSON.stringify(berth.body)).toBe(true);
+          // MLflow's stack_trace names its machine's files; Berth leaves it out without --debug.
+          expect(JSON.stringify(berth)).not.toContain('stack_trace');
+        },
+      );
+
+      it.each(
+        exchanges
+          .filter((exchange) => exchange.listed !== null)
+          .map((exchange) => [exchange.request, exchange.listed, exchange]),
+      )('%s: differs as the README lists (%s)', async (_label, listed, exchange) => {
+        const check = LISTED[listed as string];
+        expect(check, `no README row named "${listed}"`).toBeDefined();
+        check?.(await send(server.url, exchange));
+      });
     });
-  });
+  }
 }
 
 it('the README lists every difference the recording marks, and only those', () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Differences from MLflow'));
-  const marked = new Set(Object.values(recording).flatMap((exchanges) => exchanges.map((exchange) => exchange.listed)));
+  const marked = new Set(
+    RECORDINGS.flatMap(({ exchanges: recording }) =>
+      Object.values(recording).flatMap((exchanges) => exchanges.map((exchange) => exchange.listed)),
+    ),
+  );
   marked.delete(null);
   expect([...marked].sort()).toEqual(Object.keys(LISTED).sort());
   for (const row of marked) expect(section, `README row for "${row}"`).toContain(`| ${row} |`);
