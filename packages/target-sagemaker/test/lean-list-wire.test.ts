@@ -2,6 +2,7 @@
  * `berth list`'s lean path (SigV4-signed ListEndpoints over node:http, no SageMaker SDK client) on the
  * wire against the loopback SageMaker server, held against the SDK path's answers page for page.
  */
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients } from '../src/aws-clients.js';
 import { listEndpointSummaries, summaryView } from '../src/deployment-view.js';
@@ -109,5 +110,37 @@ describe('lean ListEndpoints on the wire', () => {
     );
     expect(closed?.code).toBe('TEMPORARILY_UNAVAILABLE');
     expect(closed?.suggestions[0]).toContain('AWS could not be reached');
+  });
+
+  it('the built ./list-deployments export (for bin/berth.cjs) lists what the client lists, and steps aside where only the SDK can', async () => {
+    // The CommonJS bundle the CLI requires, as published.
+    const bundle = createRequire(import.meta.url)('@berth/target-sagemaker/list-deployments') as {
+      listDeployments(targetUri: string): Promise<unknown[] | undefined>;
+    };
+    const client = new SageMakerDeploymentClient('sagemaker');
+    try {
+      expect(await bundle.listDeployments('sagemaker')).toEqual(await client.listDeployments());
+    } finally {
+      await client.close();
+    }
+    expect(await bundle.listDeployments('sagemaker:/us-west-2')).toHaveLength(5);
+    // A role in the URI is assumed through STS: the SDK's job.
+    expect(await bundle.listDeployments(`sagemaker:/us-west-2/${ROLE}`)).toBeUndefined();
+    // A named profile with SSO (or any credentials only the SDK resolves): the full client answers.
+    process.env.AWS_PROFILE = 'sso-user';
+    try {
+      expect(await bundle.listDeployments('sagemaker')).toBeUndefined();
+    } finally {
+      delete process.env.AWS_PROFILE;
+    }
+    // An AWS error rejects (the CLI then runs the full client, which reports it).
+    process.env.AWS_ENDPOINT_URL_SAGEMAKER = 'http://127.0.0.1:9';
+    process.env.AWS_MAX_ATTEMPTS = '1';
+    try {
+      await expect(bundle.listDeployments('sagemaker')).rejects.toMatchObject({ code: 'TEMPORARILY_UNAVAILABLE' });
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SAGEMAKER = sagemaker.url;
+      delete process.env.AWS_MAX_ATTEMPTS;
+    }
   });
 });
