@@ -263,26 +263,32 @@ export function updateDeleteChecks(context: SuiteContext): void {
           () => context.client.getDeployment(names.broken),
         );
       },
-      { skip: noBroken },
+      // "Nothing kept" is asked of getDeployment, so it needs get-missing (one defect, one failure).
+      { needs: ['lifecycle.get-missing'], skip: noBroken },
     );
 
-    check(context, 'config.create-refuses-unknown', async () => {
-      await expectBerthError(
-        'config.create-refuses-unknown',
-        `createDeployment('${names.unknownConfig}', …, { config: { ${UNKNOWN_CONFIG_KEY}: 'x' } }) called from code`,
-        ['INVALID_PARAMETER_VALUE'],
-        () =>
-          context.client.createDeployment(names.unknownConfig, options.models.default, {
-            config: { ...options.config, [UNKNOWN_CONFIG_KEY]: 'x' },
-          }),
-      );
-      await expectBerthError(
-        'config.create-refuses-unknown',
-        `getDeployment('${names.unknownConfig}') after the refused create (nothing may be kept)`,
-        ['RESOURCE_DOES_NOT_EXIST'],
-        () => context.client.getDeployment(names.unknownConfig),
-      );
-    });
+    check(
+      context,
+      'config.create-refuses-unknown',
+      async () => {
+        await expectBerthError(
+          'config.create-refuses-unknown',
+          `createDeployment('${names.unknownConfig}', …, { config: { ${UNKNOWN_CONFIG_KEY}: 'x' } }) called from code`,
+          ['INVALID_PARAMETER_VALUE'],
+          () =>
+            context.client.createDeployment(names.unknownConfig, options.models.default, {
+              config: { ...options.config, [UNKNOWN_CONFIG_KEY]: 'x' },
+            }),
+        );
+        await expectBerthError(
+          'config.create-refuses-unknown',
+          `getDeployment('${names.unknownConfig}') after the refused create (nothing may be kept)`,
+          ['RESOURCE_DOES_NOT_EXIST'],
+          () => context.client.getDeployment(names.unknownConfig),
+        );
+      },
+      { needs: ['lifecycle.get-missing'] },
+    );
 
     check(
       context,
@@ -302,7 +308,7 @@ export function updateDeleteChecks(context: SuiteContext): void {
           violation('lifecycle.delete', `listDeployments() still includes '${names.deployment}' after deleting it.`);
         }
       },
-      { needs: ['lifecycle.create'] },
+      { needs: ['lifecycle.create', 'lifecycle.get-missing'] },
     );
 
     check(context, 'lifecycle.delete-idempotent', async () => {
