@@ -6,7 +6,7 @@
 //   upload: `berth create` of a large model directory (tar → gzip → multipart upload to moto's S3)
 //           vs `tar czf /dev/null` of the same folder (goal: ≤ 1.5×), and the CLI's peak RSS (≤ 150 MB).
 // NODE_EXTRA_CA_CERTS is unset on both sides. Not a CI test.
-// Usage: node bench/sagemaker/index.mjs [--only list|upload] [--runs 21] [--size-mb 300] [--upload-runs 3] [--json]
+// Usage: node bench/sagemaker/index.mjs [--only list|upload] [--runs 21] [--callgrind 3] [--size-mb 300] [--upload-runs 3] [--json]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     'upload-runs': { type: 'string', default: '3' },
     'moto-every-run': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    // Also count instructions (valgrind's callgrind, min of N runs): the measure a busy machine moves least.
+    callgrind: { type: 'string', default: '0' },
   },
 });
 const bin = path.join(root, 'packages/cli/bin/berth.cjs');
@@ -181,6 +183,43 @@ async function benchList() {
     medians: Object.fromEntries(cases.map((item, position) => [item.label, medians[position]])),
     ratios,
   };
+  const counted = Number(values.callgrind);
+  if (counted > 0) {
+    const [baseline, lean] = [cases[0], cases[1]];
+    const base = await fewestInstructions(baseline, counted);
+    const listed = await fewestInstructions(lean, counted);
+    if (base === undefined || listed === undefined) console.log('  (callgrind: valgrind not found)');
+    else {
+      console.log(
+        `  instructions (callgrind, min of ${counted}): node -e 0 ${(base / 1e6).toFixed(0)} M, list ${(listed / 1e6).toFixed(0)} M → ${(listed / base).toFixed(2)}×   goal ≤ 2.5${listed / base <= 2.5 ? ' — met' : ' — NOT met'}`,
+      );
+      results.list.instructions = { node: base, list: listed, ratio: listed / base };
+    }
+  }
+}
+
+/**
+ * The fewest instructions `item` took under callgrind in `runs` runs. Spawned asynchronously: the
+ * loopback SageMaker server answering the list runs in this process.
+ */
+async function fewestInstructions(item, runs) {
+  let best;
+  for (let index = 0; index < runs; index++) {
+    const stderr = await new Promise((resolve) => {
+      const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', ...item.args], {
+        cwd: item.cwd,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let text = '';
+      child.stderr.on('data', (chunk) => (text += chunk));
+      child.on('error', () => resolve(''));
+      child.on('close', () => resolve(text));
+    });
+    const match = /Collected : (\d+)/.exec(stderr);
+    if (match && (best === undefined || Number(match[1]) < best)) best = Number(match[1]);
+  }
+  return best;
 }
 
 async function benchUpload() {
