@@ -13,6 +13,7 @@ export {
   type TypedArray,
   UNNAMED_TENSOR,
 } from './model-data.js';
+export { ModelEvaluationError, UNEXPECTED_ERROR_MESSAGE } from './model-evaluation-error.js';
 export {
   type ColSpec,
   type ColumnType,

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { BerthError } from '@berth/core';
 import type { FlavorRunner } from './flavor.js';
 import type { ModelInput, ModelOutput } from './model-data.js';
+import { ModelEvaluationError } from './model-evaluation-error.js';
 
 export interface JsModel {
   predict(input: ModelInput, params?: Record<string, unknown>): unknown;
@@ -71,12 +72,7 @@ export async function loadJsFlavor(
       try {
         result = await model.predict(input, params);
       } catch (error) {
-        if (BerthError.isInstance(error)) throw error;
-        const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        throw new BerthError(
-          'Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference.',
-          { code: 'BAD_REQUEST', cause: error, details: { stack_trace: text } },
-        );
+        throw ModelEvaluationError.wrap(error);
       }
       return isModelOutput(result) ? result : { kind: 'json', value: result };
     },

@@ -24,6 +24,7 @@ import {
   type TypedArray,
   UNNAMED_TENSOR,
 } from './model-data.js';
+import { ModelEvaluationError } from './model-evaluation-error.js';
 import { externalDataLocations } from './onnx-external-data.js';
 import { toOrtSessionOptions } from './onnx-session-options.js';
 import { exposeZipMapInputs, findZipMaps, type ZipMapOutput, zipRows } from './onnx-zipmap.js';
@@ -41,18 +42,6 @@ interface InputInfo {
   name: string;
   type: string;
   rank: number | undefined;
-}
-
-export const UNEXPECTED_ERROR_MESSAGE =
-  'Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference.';
-
-function unexpected(error: unknown): BerthError {
-  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return new BerthError(UNEXPECTED_ERROR_MESSAGE, {
-    code: 'BAD_REQUEST',
-    cause: error,
-    details: { stack_trace: text },
-  });
 }
 
 export async function loadOnnxFlavor(directory: string, flavor: Record<string, unknown>): Promise<FlavorRunner> {
@@ -105,7 +94,7 @@ export async function loadOnnxFlavor(directory: string, flavor: Record<string, u
       try {
         results = await session.run(buildFeeds(ort, input, inputs), fetches);
       } catch (error) {
-        throw BerthError.isInstance(error) ? error : unexpected(error);
+        throw ModelEvaluationError.wrap(error);
       }
       const tensors: Record<string, Tensor> = namedRecord();
       for (const name of outputOrder) {
@@ -376,6 +365,8 @@ function toOrt(ort: OrtModule, tensor: Tensor, name: string): OrtTensor {
   try {
     return new ort.Tensor(type as 'float32', tensor.data as Float32Array, tensor.shape);
   } catch (error) {
-    throw unexpected(new Error(`Cannot build input tensor '${name}' of type ${type}: ${(error as Error).message}`));
+    throw ModelEvaluationError.wrap(
+      new Error(`Cannot build input tensor '${name}' of type ${type}: ${(error as Error).message}`),
+    );
   }
 }

@@ -9,6 +9,7 @@ import {
   describeInput,
   type LoadedModel,
   loadModel,
+  ModelEvaluationError,
   type ModelInput,
   parseScoringRequest,
   predictionsToJSON,
@@ -70,6 +71,7 @@ function serialize(error: unknown): SerializedError {
     (error as Record<symbol, unknown>)[Symbol.for('berth.error')] === true;
   return {
     berth,
+    evaluation: ModelEvaluationError.isInstance(error),
     code: typeof record?.code === 'string' ? record.code : undefined,
     message: typeof record?.message === 'string' ? record.message : String(error),
     stack: typeof record?.stack === 'string' ? record.stack : undefined,

@@ -1,68 +1,84 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorReply } from './scoring-errors.js';
-import type { ServerContext } from './server-context.js';
+import { JSON_TYPE, TEXT_TYPE } from './answers.js';
+import { negotiateContentType } from './content-type.js';
+import type { Exchange } from './exchange.js';
+import type { RouteTable } from './route-table.js';
+import { type ErrorReply, errorReplyJson, parseErrorReply, predictErrorReply } from './scoring-errors.js';
+import { predictWithDeadline, type ServerContext, scoreWithDeadline } from './server-context.js';
 
 const NEWLINE = Buffer.from('\n');
 
 /**
- * A JSON answer sent as bytes: fastify appends `; charset=utf-8` to a JSON type sent as a string,
- * and MLflow's server sends a plain `application/json`.
+ * MLflow's scoring protocol: `/ping`, `/health`, `/version` and `POST /invocations`, which reads
+ * the body, negotiates the content type, predicts and answers by hand (it is the hot route).
+ * `stream`, in SageMaker mode, takes the requests that ask for a streamed answer.
  */
-export function sendJson(reply: FastifyReply, status: number, json: string | Buffer): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'application/json')
-    .send(typeof json === 'string' ? Buffer.from(json) : json);
-}
+export function addMlflowRoutes(
+  routes: RouteTable,
+  context: ServerContext,
+  stream?: (exchange: Exchange) => boolean,
+): void {
+  const health = (exchange: Exchange) => exchange.send(context.isReady() ? 200 : 503, JSON_TYPE, NEWLINE);
+  routes.add('GET', '/ping', { label: '/ping', protocol: 'mlflow', readsBody: false, handle: health });
+  routes.add('GET', '/health', { label: '/health', protocol: 'mlflow', readsBody: false, handle: health });
+  routes.add('GET', '/version', {
+    label: '/version',
+    protocol: 'mlflow',
+    readsBody: false,
+    handle: (exchange) => exchange.send(200, JSON_TYPE, context.version),
+  });
+  routes.add('POST', '/invocations', {
+    label: '/invocations',
+    protocol: 'mlflow',
+    readsBody: true,
+    handle: (exchange) => {
+      if (stream?.(exchange)) return;
+      const decision = negotiateContentType(exchange.request.headers['content-type']);
+      if (!decision.ok) return exchange.send(decision.status, TEXT_TYPE, decision.message);
+      const { body } = exchange;
+      // Large bodies go to a worker undecoded (moved, not copied): decoding, parsing and
+      // serializing them would hold the event loop for tens of milliseconds.
+      if (context.current().runner.prefersWorkerFor(body.byteLength)) {
+        return scoreLarge(exchange, exchange.bodyIsCopy ? body : Buffer.from(body), decision.format);
+      }
+      return score(exchange, body, decision.format);
+    },
+  });
 
-export function sendMlflowError(reply: FastifyReply, error: ErrorReply): FastifyReply {
-  return sendJson(reply, error.status, JSON.stringify(error.body));
-}
+  const sendError = (exchange: Exchange, error: ErrorReply) =>
+    exchange.send(error.status, JSON_TYPE, errorReplyJson(error, context.stackTraces));
 
-/** The methods MLflow's scoring server allows on each of its routes (Starlette adds HEAD to GET). */
-const MLFLOW_ROUTE_METHODS: Readonly<Record<string, string>> = {
-  '/ping': 'GET, HEAD',
-  '/health': 'GET, HEAD',
-  '/version': 'GET, HEAD',
-  '/invocations': 'POST',
-};
+  const predictFailed = (exchange: Exchange, error: unknown, input: Parameters<typeof predictErrorReply>[1]) => {
+    const answer = predictErrorReply(error, input);
+    if (answer.status >= 500 && answer.status !== 504) {
+      context.logger.error({ err: error, url: exchange.request.url?.split('?')[0] }, 'prediction failed');
+    }
+    sendError(exchange, answer);
+  };
 
-/** Every route this server answers, for the message of a 404. */
-export const ROUTE_LIST =
-  'GET /ping, GET /health, GET /version, POST /invocations, GET /metrics, GET /v2, GET /v2/health/live, ' +
-  'GET /v2/health/ready, GET /v2/models/{name}[/versions/{version}][/ready], POST /v2/models/{name}[/versions/{version}]/infer';
-
-/**
- * What MLflow's server answers for a request that matches no route, when it is one of MLflow's
- * routes asked with another method (405 with `Allow`, Starlette's body) or with a trailing slash
- * (307 to the route, the query kept); undefined for a route that does not exist.
- */
-export function answerMlflowMismatch(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
-  const url = request.url;
-  const queryAt = url.indexOf('?');
-  const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  const allowed = MLFLOW_ROUTE_METHODS[path];
-  if (allowed !== undefined) {
-    return sendJson(reply.header('allow', allowed), 405, '{"detail":"Method Not Allowed"}');
+  async function score(exchange: Exchange, body: Uint8Array, format: 'json' | 'csv'): Promise<void> {
+    const slot = context.current();
+    let parsed: ReturnType<typeof context.modelModule.parseScoringRequest>;
+    try {
+      parsed = context.modelModule.parseScoringRequest(body, format, slot.signature);
+    } catch (error) {
+      return sendError(exchange, parseErrorReply(error));
+    }
+    try {
+      const outcome = await predictWithDeadline(context, slot, parsed.input, parsed.params);
+      exchange.send(200, JSON_TYPE, context.modelModule.predictionsToJSON(outcome.output));
+    } catch (error) {
+      predictFailed(exchange, error, parsed.input);
+    }
   }
-  const trimmed = path.replace(/\/+$/, '');
-  if (trimmed !== path && MLFLOW_ROUTE_METHODS[trimmed] !== undefined) {
-    const target = trimmed + (queryAt === -1 ? '' : url.slice(queryAt));
-    const host = request.headers.host;
-    request.raw.resume();
-    return reply
-      .code(307)
-      .header('location', host ? `http://${host}${target}` : target)
-      .send();
-  }
-  return undefined;
-}
 
-/** MLflow's scoring protocol: /ping, /health, /version (`POST /invocations` is in hot-routes.ts). */
-export function registerMlflowRoutes(app: FastifyInstance, context: ServerContext): void {
-  const health = async (_request: unknown, reply: FastifyReply) =>
-    sendJson(reply, context.isReady() ? 200 : 503, NEWLINE);
-  app.get('/ping', health);
-  app.get('/health', health);
-  app.get('/version', async (_request, reply) => sendJson(reply, 200, context.version));
+  async function scoreLarge(exchange: Exchange, body: Uint8Array, format: 'json' | 'csv'): Promise<void> {
+    try {
+      const outcome = await scoreWithDeadline(context, context.current(), body, format);
+      if (outcome.ok) return exchange.send(200, JSON_TYPE, outcome.json);
+      if (outcome.phase === 'parse') return sendError(exchange, parseErrorReply(outcome.error));
+      return sendError(exchange, predictErrorReply(outcome.error, outcome.inputDescription));
+    } catch (error) {
+      predictFailed(exchange, error, 'input');
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { BerthError } from '@berth/core';
-import type { LoadedModel, ModelInput, ModelOutput } from '@berth/model';
+import { type LoadedModel, ModelEvaluationError, type ModelInput, type ModelOutput } from '@berth/model';
 import type { Piscina } from 'piscina';
 import type { SerializedError, WorkerData, WorkerResult, WorkerTask } from './worker-protocol.js';
 
@@ -283,6 +283,11 @@ function transferablesOf(input: ModelInput): ArrayBuffer[] {
 }
 
 function reviveError(serialized: SerializedError): Error {
+  if (serialized.evaluation) {
+    const error = new ModelEvaluationError(String(serialized.details?.stack_trace ?? serialized.stack ?? ''));
+    if (serialized.stack) error.stack = serialized.stack;
+    return error;
+  }
   if (serialized.berth) {
     const error = new BerthError(serialized.message, {
       code: serialized.code ?? 'INTERNAL_ERROR',

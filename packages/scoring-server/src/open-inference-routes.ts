@@ -1,65 +1,76 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorAnswer, OIP_JSON_TYPE } from './answers.js';
+import type { Exchange } from './exchange.js';
 import { modelInputFromOip, modelMetadata, OipError, oipOutputs, parseInferRequest } from './open-inference.js';
+import type { RouteTable } from './route-table.js';
 import { predictErrorReply } from './scoring-errors.js';
 import { predictWithDeadline, type ServerContext } from './server-context.js';
 
-type ModelParams = { name: string; version?: string };
-
-function sendOipError(reply: FastifyReply, status: number, message: string): FastifyReply {
-  return reply
-    .code(status)
-    .type('application/json')
-    .send(JSON.stringify({ error: message }));
+/** The 404 for a path naming another model (or another version), else undefined. */
+function modelMismatch(context: ServerContext, name: string, version: string | undefined): string | undefined {
+  if (name !== context.modelName) {
+    return `Model '${name}' is not served here; this server serves '${context.modelName}'`;
+  }
+  if (version !== undefined && context.modelVersion !== undefined && version !== context.modelVersion) {
+    return `Version '${version}' of model '${name}' is not served here; the served version is '${context.modelVersion}'`;
+  }
+  return undefined;
 }
 
-/** Open Inference Protocol v2 REST routes, but for `infer` (a hot route: see hot-routes.ts). */
-export function registerOpenInferenceRoutes(app: FastifyInstance, context: ServerContext): void {
-  /** 404 unless the path names the served model (and its version, when one is configured). */
-  const checkModel = (request: FastifyRequest, reply: FastifyReply): boolean => {
-    const { name, version } = request.params as ModelParams;
-    if (name !== context.modelName) {
-      sendOipError(reply, 404, `Model '${name}' is not served here; this server serves '${context.modelName}'`);
-      return false;
-    }
-    if (version !== undefined && context.modelVersion !== undefined && version !== context.modelVersion) {
-      sendOipError(
-        reply,
-        404,
-        `Version '${version}' of model '${name}' is not served here; the served version is '${context.modelVersion}'`,
-      );
-      return false;
-    }
-    return true;
+/** Open Inference Protocol v2 REST routes: server and model metadata, health, readiness, infer. */
+export function addOpenInferenceRoutes(routes: RouteTable, context: ServerContext): void {
+  const json = (exchange: Exchange, status: number, value: unknown) =>
+    exchange.send(status, OIP_JSON_TYPE, JSON.stringify(value));
+  /** Answers 404 unless the path names the served model (and its version, when one is configured). */
+  const servesModel = (exchange: Exchange): boolean => {
+    const mismatch = modelMismatch(context, exchange.params.name as string, exchange.params.version);
+    if (mismatch === undefined) return true;
+    exchange.answer(errorAnswer('oip', 404, 'RESOURCE_DOES_NOT_EXIST', mismatch));
+    return false;
   };
+  const get = (path: string, handle: (exchange: Exchange) => void) =>
+    routes.add('GET', path, { label: path, protocol: 'oip', readsBody: false, handle });
 
-  app.get('/v2', async (_request, reply) =>
-    reply.send({ name: 'berth-scoring-server', version: context.version, extensions: [] }),
+  get('/v2', (exchange) =>
+    json(exchange, 200, { name: 'berth-scoring-server', version: context.version, extensions: [] }),
   );
-  app.get('/v2/health/live', async (_request, reply) => reply.send({ live: true }));
-  app.get('/v2/health/ready', async (_request, reply) => {
+  get('/v2/health/live', (exchange) => json(exchange, 200, { live: true }));
+  get('/v2/health/ready', (exchange) => {
     const ready = context.isReady();
-    return reply.code(ready ? 200 : 503).send({ ready });
+    json(exchange, ready ? 200 : 503, { ready });
   });
-
-  const metadata = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!checkModel(request, reply)) return reply;
-    const slot = context.current();
-    return reply.send(modelMetadata(context.modelName, context.modelVersion, slot.flavor, slot.signature));
-  };
-  const ready = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!checkModel(request, reply)) return reply;
-    const isReady = context.isReady();
-    return reply.code(isReady ? 200 : 503).send({ name: context.modelName, ready: isReady });
-  };
+  const infer = createOipInfer(context);
   for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
-    app.get(prefix, metadata);
-    app.get(`${prefix}/ready`, ready);
+    get(prefix, (exchange) => {
+      if (!servesModel(exchange)) return;
+      const slot = context.current();
+      json(exchange, 200, modelMetadata(context.modelName, context.modelVersion, slot.flavor, slot.signature));
+    });
+    get(`${prefix}/ready`, (exchange) => {
+      if (!servesModel(exchange)) return;
+      const ready = context.isReady();
+      json(exchange, ready ? 200 : 503, { name: context.modelName, ready });
+    });
+    routes.add('POST', `${prefix}/infer`, {
+      label: `${prefix}/infer`,
+      protocol: 'oip',
+      readsBody: true,
+      handle: async (exchange) => {
+        const { params, request } = exchange;
+        const answer = await infer(
+          exchange.body.toString('utf8'),
+          request.headers['content-type'],
+          params.name as string,
+          params.version,
+        );
+        exchange.send(answer.status, OIP_JSON_TYPE, answer.body);
+      },
+    });
   }
 }
 
 /** One OIP inference request's answer: status and JSON body. */
-export type OipInfer = (
+type OipInfer = (
   body: string,
   contentType: string | undefined,
   name: string,
@@ -71,18 +82,11 @@ export type OipInfer = (
  * the request, predicts under the deadline and answers `{model_name, model_version?, id, outputs}`
  * or `{"error": message}`. Errors that are not the request's or the model's reject.
  */
-export function createOipInfer(context: ServerContext): OipInfer {
+function createOipInfer(context: ServerContext): OipInfer {
   const error = (status: number, message: string) => ({ status, body: JSON.stringify({ error: message }) });
   return async (text, contentType, name, version) => {
-    if (name !== context.modelName) {
-      return error(404, `Model '${name}' is not served here; this server serves '${context.modelName}'`);
-    }
-    if (version !== undefined && context.modelVersion !== undefined && version !== context.modelVersion) {
-      return error(
-        404,
-        `Version '${version}' of model '${name}' is not served here; the served version is '${context.modelVersion}'`,
-      );
-    }
+    const mismatch = modelMismatch(context, name, version);
+    if (mismatch !== undefined) return error(404, mismatch);
     // OIP clients send JSON under application/json, text/plain (fetch's default) or no type at all.
     if (contentType !== undefined && !/^\s*(application\/json|text\/plain)\s*(;|$)/i.test(contentType)) {
       return error(415, `Inference requests must be JSON (application/json); got '${contentType}'`);

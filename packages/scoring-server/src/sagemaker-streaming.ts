@@ -16,17 +16,18 @@
  * already 200, so a failing slice ends the stream with one line `{"error_code", "message"}` —
  * Berth's client raises it as a `BerthError` with that code.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { BerthError } from '@berth/core';
 import type { ModelInput } from '@berth/model';
+import { JSON_TYPE, TEXT_TYPE } from './answers.js';
 import { negotiateContentType } from './content-type.js';
+import type { Exchange } from './exchange.js';
 import { type ErrorReply, errorReplyJson, parseErrorReply, predictErrorReply } from './scoring-errors.js';
 import { predictWithDeadline, type ServerContext } from './server-context.js';
 
 export const DEFAULT_CHUNK_ROWS = 100;
 const MAX_CHUNK_ROWS = 1_000_000;
 const STREAM_TYPES = ['application/jsonlines', 'application/x-ndjson'] as const;
-const ROUTE = '/invocations';
 
 /** The JSON Lines type the request's Accept names, or undefined for an ordinary request. */
 export function streamTypeOf(accept: string | undefined): (typeof STREAM_TYPES)[number] | undefined {
@@ -106,110 +107,38 @@ export function sliceRows(input: ModelInput, chunkRows: number): ModelInput[] {
 }
 
 /**
- * The streaming `/invocations` handler, placed ahead of the hot routes in SageMaker mode. Returns
- * false for every request that is not a streaming one (the hot routes answer those).
+ * The streaming side of `POST /invocations` in SageMaker mode: takes the requests whose Accept
+ * asks for JSON lines (returns false for the others, which the route answers whole) and writes
+ * one line per slice of `chunk_rows` rows as each slice is predicted.
  */
-export function createSagemakerStreamHandler(
-  context: ServerContext,
-  options: { bodyLimitBytes: number; isClosing(): boolean },
-): (request: IncomingMessage, response: ServerResponse) => boolean {
-  const { metrics } = context;
-
-  return (request, response) => {
-    if (request.method !== 'POST') return false;
-    const url = request.url ?? '';
-    const query = url.indexOf('?');
-    if ((query === -1 ? url : url.slice(0, query)) !== ROUTE) return false;
+export function createSagemakerStreamHandler(context: ServerContext): (exchange: Exchange) => boolean {
+  return (exchange) => {
+    const { request, response, record } = exchange;
     const streamType = streamTypeOf(request.headers.accept);
     if (streamType === undefined) return false;
-
-    const started = performance.now();
-    metrics.inFlight.inc();
-    let done = false;
-    const record = (status: number) => {
-      if (done) return;
-      done = true;
-      metrics.inFlight.dec();
-      metrics.requests.inc({ route: ROUTE, method: 'POST', status: String(status) });
-      metrics.requestDuration.observe({ route: ROUTE, method: 'POST' }, (performance.now() - started) / 1000);
-      context.countRequest();
-    };
-    const answer = (status: number, type: string, body: string) => {
-      if (!response.headersSent) {
-        response.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-        response.end(body);
-      }
-      record(status);
-    };
     const answerError = (error: ErrorReply) =>
-      answer(error.status, 'application/json', errorReplyJson(error, context.stackTraces));
+      exchange.send(error.status, JSON_TYPE, errorReplyJson(error, context.stackTraces));
 
-    if (options.isClosing()) {
-      response.setHeader('connection', 'close');
-      request.resume();
-      answerError({
-        status: 503,
-        body: { error_code: 'TEMPORARILY_UNAVAILABLE', message: 'The server is shutting down' },
-      });
-      return true;
-    }
     let chunkRows: number;
     try {
       chunkRows = chunkRowsOf(headerValue(request.headers['x-amzn-sagemaker-custom-attributes']));
     } catch (error) {
-      request.resume();
       answerError({ status: 400, body: { error_code: 'BAD_REQUEST', message: (error as Error).message } });
       return true;
     }
     const decision = negotiateContentType(request.headers['content-type']);
-    const tooLarge = () => {
-      response.setHeader('connection', 'close');
-      request.resume();
-      answerError({
-        status: 413,
-        body: {
-          error_code: 'RESOURCE_EXHAUSTED',
-          message: `Request body is too large: the limit is ${options.bodyLimitBytes} bytes (--body-limit)`,
-        },
-      });
-    };
-    if (Number(request.headers['content-length'] ?? 0) > options.bodyLimitBytes) {
-      tooLarge();
+    if (!decision.ok) {
+      exchange.send(decision.status, TEXT_TYPE, decision.message);
       return true;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    request.on('data', (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > options.bodyLimitBytes) {
-        refused = true;
-        tooLarge();
-        return;
+    void stream(exchange.body, decision.format).catch((error: unknown) => {
+      context.logger.error({ err: error }, 'streaming answer failed');
+      if (!response.headersSent) {
+        answerError({ status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'Internal server error' } });
+      } else {
+        response.destroy();
+        record.answered(500);
       }
-      chunks.push(chunk);
-    });
-    request.on('error', () => {
-      if (!response.headersSent) response.destroy();
-      if (!done) {
-        done = true;
-        metrics.inFlight.dec();
-      }
-    });
-    request.on('end', () => {
-      if (refused) return;
-      if (!decision.ok) return answer(decision.status, 'text/plain; charset=utf-8', decision.message);
-      const body = Buffer.concat(chunks, size);
-      void stream(body, decision.format).catch((error: unknown) => {
-        context.logger.error({ err: error }, 'streaming answer failed');
-        if (!response.headersSent) {
-          answerError({ status: 500, body: { error_code: 'INTERNAL_ERROR', message: 'Internal server error' } });
-        } else {
-          response.destroy();
-          record(500);
-        }
-      });
     });
     return true;
 
@@ -228,7 +157,7 @@ export function createSagemakerStreamHandler(
       for (const slice of sliceRows(parsed.input, chunkRows)) {
         if (gone) {
           // The caller stopped reading: predicting the rest would be wasted work.
-          return record(499);
+          return record.answered(499);
         }
         let line: string;
         try {
@@ -239,7 +168,7 @@ export function createSagemakerStreamHandler(
           if (reply.status >= 500 && reply.status !== 504) context.logger.error({ err: error }, 'prediction failed');
           if (!response.headersSent) return answerError(reply);
           response.end(`${JSON.stringify({ error_code: reply.body.error_code, message: reply.body.message })}\n`);
-          return record(reply.status);
+          return record.answered(reply.status);
         }
         if (!response.headersSent) {
           // No content-length: node:http sends the answer chunked, one chunk per write.
@@ -249,7 +178,7 @@ export function createSagemakerStreamHandler(
       }
       if (!response.headersSent) response.writeHead(200, { 'content-type': streamType });
       response.end();
-      record(200);
+      record.answered(200);
     }
   };
 }

@@ -1,5 +1,5 @@
 import { BerthError } from '@berth/core';
-import { describeInput, type ModelInput } from '@berth/model';
+import { describeInput, ModelEvaluationError, type ModelInput, UNEXPECTED_ERROR_MESSAGE } from '@berth/model';
 import { RunnerFailure } from './model-runner.js';
 
 /** MLflow's error JSON. */
@@ -13,13 +13,6 @@ export interface ErrorReply {
   status: number;
   body: MlflowErrorBody;
 }
-
-/** The 401 of a server that requires a token (the token itself is never named). */
-export const UNAUTHENTICATED_MESSAGE =
-  'This server requires Authorization: Bearer <token>, with the token it was started with (--auth-token-file).';
-
-const UNEXPECTED_MESSAGE =
-  'Encountered an unexpected error while evaluating the model. Verify that the serialized input Dataframe is compatible with the model for inference.';
 
 /** The request timed out (MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT / --timeout). */
 export class DeadlineExceeded extends Error {
@@ -72,13 +65,14 @@ export function predictErrorReply(error: unknown, input: ModelInput | string): E
   if (error instanceof RunnerFailure) {
     return { status: 500, body: { error_code: 'INTERNAL_ERROR', message: error.message } };
   }
+  // What the model itself raised, already wrapped by its flavor: answered as MLflow answers a
+  // foreign error, with no prefix.
+  if (ModelEvaluationError.isInstance(error)) {
+    const body = error.toJSON() as MlflowErrorBody;
+    return { status: error.httpStatus, body: { ...body, stack_trace: body.stack_trace ?? stackOf(error) } };
+  }
   if (BerthError.isInstance(error)) {
     const body = error.toJSON() as MlflowErrorBody;
-    // A flavor that already wrapped a foreign error as MLflow's "unexpected error" (with its trace)
-    // is answered as MLflow answers the foreign error itself: no prefix.
-    if (body.message.startsWith(UNEXPECTED_MESSAGE.slice(0, 40))) {
-      return { status: error.httpStatus, body: { ...body, stack_trace: body.stack_trace ?? stackOf(error) } };
-    }
     return {
       status: error.httpStatus,
       body: {
@@ -89,6 +83,6 @@ export function predictErrorReply(error: unknown, input: ModelInput | string): E
   }
   return {
     status: 400,
-    body: { error_code: 'BAD_REQUEST', message: UNEXPECTED_MESSAGE, stack_trace: stackOf(error) },
+    body: { error_code: 'BAD_REQUEST', message: UNEXPECTED_ERROR_MESSAGE, stack_trace: stackOf(error) },
   };
 }

@@ -12,7 +12,7 @@ export interface SwapResult {
   loadedAt: string;
 }
 
-/** What the route modules share: the current model, settings, metrics, and the swap operation. */
+/** What the routes share: the current model, settings, metrics, and the swap operation. */
 export interface ServerContext {
   readonly version: string;
   readonly modelName: string;
@@ -29,9 +29,8 @@ export interface ServerContext {
   readonly modelModule: typeof import('@berth/model');
   current(): ServingModel;
   isReady(): boolean;
+  /** Requests answered since the start (for /-/berth/status). */
   requestsServed(): number;
-  /** Counts one answered request (for /-/berth/status). */
-  countRequest(): void;
   swap(modelUri: string, flavor?: string): Promise<SwapResult>;
 }
 

@@ -15,6 +15,8 @@ export type WorkerTask =
 
 export interface SerializedError {
   berth: boolean;
+  /** A ModelEvaluationError (what the model itself raised, wrapped as MLflow answers it). */
+  evaluation?: boolean | undefined;
   code?: string | undefined;
   message: string;
   stack?: string | undefined;
