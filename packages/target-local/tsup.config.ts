@@ -24,7 +24,8 @@ async function buildLeanList(): Promise<void> {
     define: { __BUNDLED_BETTER_SQLITE3__: JSON.stringify(betterSqlite3.version) },
     removeNodeProtocol: false,
     clean: false,
-    dts: false,
+    // Typed (list-deployments.d.cts), so a TypeScript caller and attw see what it resolves to.
+    dts: true,
     sourcemap: false,
     silent: true,
     config: false,
