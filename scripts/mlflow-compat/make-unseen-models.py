@@ -16,6 +16,11 @@ and signature are MLflow's own; the logged folder is copied out.
   string-output    X float32 [N, 3] -> the name of its largest column: one string output, tensor signature
   optional-column  a column signature with a required and an optional (required: false) double column,
                    feeding one double [N, 2] input
+  no-signature     a classifier saved with no signature and no input example
+  named-tensors    two named tensor inputs, float32 [N, 2] and int64 [N]
+  with-params      one double column and a params schema (double, string, long, boolean, double array)
+  tensor-1d        a float32 [N] tensor
+  string-tensor    a string [N] tensor -> int64 codes
 
     python make-unseen-models.py OUT_DIR
 """
@@ -167,5 +172,51 @@ optional_signature = ModelSignature(
 )
 log("optional-column", sumdouble, pd.DataFrame({"a": [1.0, 2.0], "b": [0.5, -1.0]}), optional_signature)
 
-for name in ["iris-zipmap", "regressor-2d", "onehot-pipeline", "typed-columns", "tensor-3d", "string-output", "optional-column"]:
-    print(name, open(os.path.join(out, name, "MLmodel")).read().split("signature:")[1].strip().replace("\n", " ")[:400])
+# no-signature: a classifier saved with neither signature nor input example (MLflow enforces nothing)
+plain = to_onnx(LogisticRegression(max_iter=1000).fit(frame.to_numpy(), iris.target), frame.to_numpy()[:1],
+                options={"zipmap": False}, target_opset=17)
+shutil.rmtree(os.path.join(out, "no-signature"), ignore_errors=True)
+mlflow.onnx.save_model(plain, os.path.join(out, "no-signature"))
+
+# named-tensors: a float32 [N, 2] and an int64 [N] input, y = a0 + a1 + b
+named = onnx_model(
+    [helper.make_node("ReduceSum", ["a", "axes"], ["s"], keepdims=0),
+     helper.make_node("Cast", ["b"], ["bf"], to=TensorProto.FLOAT),
+     helper.make_node("Add", ["s", "bf"], ["y"])],
+    "named", [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["N", 2]), helper.make_tensor_value_info("b", TensorProto.INT64, ["N"])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N"])], [helper.make_tensor("axes", TensorProto.INT64, [1], [1])],
+)
+log("named-tensors", named, {"a": np.array([[1, 2], [3, 4]], dtype=np.float32), "b": np.array([5, 6], dtype=np.int64)})
+
+# with-params: a one-column model (one [N, 1] input, which MLflow feeds the frame's values) whose
+# signature has a params schema of five types (the ONNX flavor ignores params)
+scale = onnx_model(
+    [helper.make_node("Mul", ["x", "three"], ["y"])], "scale",
+    [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 1])], [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 1])],
+    [helper.make_tensor("three", TensorProto.DOUBLE, [], [3.0])],
+)
+scale_x = pd.DataFrame({"x": [1.0, 2.5]})
+log("with-params", scale, scale_x, infer_signature(
+    scale_x, pd.DataFrame({"y": [3.0, 7.5]}),
+    params={"threshold": 0.5, "label": "a", "top_k": 3, "verbose": False, "weights": [1.0, 2.0]},
+))
+
+# tensor-1d: a float32 [N] tensor input -> y = 3x
+scale1 = onnx_model(
+    [helper.make_node("Mul", ["x", "three"], ["y"])], "scale1",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N"])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N"])],
+    [helper.make_tensor("three", TensorProto.FLOAT, [], [3.0])],
+)
+log("tensor-1d", scale1, np.array([1.0, 2.0, -0.5], dtype=np.float32))
+
+# string-tensor: a string [N] tensor input -> its code (LabelEncoder), int64 [N]
+codes = onnx_model(
+    [helper.make_node("LabelEncoder", ["s"], ["code"], domain="ai.onnx.ml",
+                      keys_strings=["red", "green", "blue"], values_int64s=[1, 2, 3], default_int64=-1)],
+    "codes", [helper.make_tensor_value_info("s", TensorProto.STRING, ["N"])],
+    [helper.make_tensor_value_info("code", TensorProto.INT64, ["N"])], ml=True,
+)
+log("string-tensor", codes, np.array(["red", "blue", "green"]))
+
+for name in ["no-signature", "named-tensors", "with-params", "tensor-1d", "string-tensor", "iris-zipmap", "regressor-2d", "onehot-pipeline", "typed-columns", "tensor-3d", "string-output", "optional-column"]:
+    print(name, (open(os.path.join(out, name, "MLmodel")).read().split("signature:") + ["(none)"])[1].strip().replace("\n", " ")[:400])

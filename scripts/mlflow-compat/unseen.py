@@ -37,11 +37,23 @@ WRONG_JSON = [("string number", "1"), ("string decimal", "2.5"), ("word", "abc")
 CSV_CELLS = ["", "abc", "2.5", "2.0", "1e3", "true", "True", "9223372036854775808", "nan", "inf", "-7"]
 
 
+ONNX_DTYPE = {1: "float32", 11: "float64", 7: "int64", 6: "int32", 9: "bool", 8: "str"}
+
+
 def signature(model):
-    """(signature inputs, ONNX input names, params schema)."""
-    sig = yaml.safe_load(open(os.path.join(model, "MLmodel")))["signature"]
+    """(signature inputs, ONNX input names, params schema). A model saved without a signature gets
+    tensor specs read from its ONNX graph, marked "unsigned" (MLflow then enforces nothing)."""
+    sig = yaml.safe_load(open(os.path.join(model, "MLmodel"))).get("signature")
+    names = [name for name, _ in onnx_inputs(model)]
+    if not sig:
+        graph = onnx.load(os.path.join(model, "model.onnx"), load_external_data=False).graph
+        inputs = [{"type": "tensor", "name": i.name, "unsigned": True, "tensor-spec": {
+            "dtype": ONNX_DTYPE.get(i.type.tensor_type.elem_type, "float32"),
+            "shape": [d.dim_value if d.HasField("dim_value") else -1 for d in i.type.tensor_type.shape.dim]}}
+            for i in graph.input]
+        return inputs, names, None
     inputs = json.loads(sig["inputs"])
-    return inputs, [name for name, _ in onnx_inputs(model)], json.loads(sig["params"]) if sig.get("params") else None
+    return inputs, names, json.loads(sig["params"]) if sig.get("params") else None
 
 
 def onnx_inputs(model):
@@ -75,7 +87,7 @@ def tensor_value(dtype, shape, seed):
 
 
 def requests_for(name, model):
-    inputs, onnx_inputs, _params = signature(model)
+    inputs, onnx_names, params = signature(model)
     rows = []
     add = lambda label, body, headers=J, method="POST", path="/invocations": rows.append((label, method, path, headers, body))
 
@@ -87,11 +99,44 @@ def requests_for(name, model):
         add(f"{method} {path}", None if method == "GET" else b"{}", {} if method == "GET" else J, method, path)
     add("GET /nope", None, {}, "GET", "/nope")
 
-    if is_tensor(inputs):
+    body_csv = None
+    if is_tensor(inputs) and len(inputs) > 1:
+        values = {t["name"]: tensor_value(t["tensor-spec"]["dtype"], t["tensor-spec"]["shape"], k) for k, t in enumerate(inputs)}
+        names = list(values)
+        valid = {"inputs": values}
+        add("inputs dict of tensors", jbody(valid))
+        add("instances dict of tensors", jbody({"instances": values}))
+        add("instances records of tensors", jbody({"instances": [{n: values[n][i] for n in names} for i in range(3)]}))
+        add("inputs records of tensors", jbody({"inputs": [{n: values[n][i] for n in names} for i in range(3)]}))
+        add("dataframe_records of tensors", jbody({"dataframe_records": [{n: values[n][i] for n in names} for i in range(3)]}))
+        add("dataframe_split of tensors", jbody({"dataframe_split": {"columns": names, "data": [[values[n][i] for n in names] for i in range(3)]}}))
+        add("lists of lists to a multi-input model", jbody({"inputs": [[values[n][i] for n in names] for i in range(3)]}))
+        add("tensors of different lengths", jbody({"inputs": {**values, names[0]: values[names[0]][:2]}}))
+        add("extra tensor", jbody({"inputs": {**values, "extra": [1, 2, 3]}}))
+        add("empty tensors", jbody({"inputs": {n: [] for n in names}}))
+        add("csv of tensors", csv_text(names, [[json.dumps(values[n][i]) for n in names] for i in range(3)]), CSV)
+        for n in names:
+            add(f"tensor {n!r} missing", jbody({"inputs": {k: v for k, v in values.items() if k != n}}))
+            add(f"tensor {n!r} null", jbody({"inputs": {**values, n: None}}))
+            add(f"tensor {n!r} scalar", jbody({"inputs": {**values, n: 1}}))
+            add(f"tensor {n!r} one rank more", jbody({"inputs": {**values, n: [values[n]]}}))
+            first = values[n][0]
+            for label, wrong in WRONG_JSON:
+                bad = json.loads(json.dumps(values[n]))
+                if isinstance(bad[0], list):
+                    bad[0][0] = wrong
+                else:
+                    bad[0] = wrong
+                add(f"{label} in tensor {n!r}", jbody({"inputs": {**values, n: bad}}))
+            if isinstance(first, list) and len(first) > 1:
+                add(f"ragged tensor {n!r}", jbody({"inputs": {**values, n: [values[n][0], values[n][1][:-1], values[n][2]]}}))
+        add("inputs null", jbody({"inputs": None}))
+        body = jbody(valid)
+    elif is_tensor(inputs):
         spec = inputs[0]["tensor-spec"]
         dtype, shape = spec["dtype"], spec["shape"]
         value = tensor_value(dtype, shape, 0)
-        tname = inputs[0].get("name") or onnx_inputs[0]
+        tname = inputs[0].get("name") or onnx_names[0]
         valid = {"inputs": value}
         add("inputs", jbody(valid))
         add("instances", jbody({"instances": value}))
@@ -103,7 +148,7 @@ def requests_for(name, model):
         add("inputs one rank less", jbody({"inputs": value[0]}))
         add("inputs one rank more", jbody({"inputs": [value]}))
         ragged = json.loads(json.dumps(value))
-        ragged[1] = ragged[1][:-1] if isinstance(ragged[1], list) else [ragged[1]]
+        ragged[1] = ragged[1][:-1] if isinstance(ragged[1], list) else [ragged[1], ragged[1]]
         add("ragged inputs", jbody({"inputs": ragged}))
         if len(shape) > 1:
             wide = json.loads(json.dumps(value))
@@ -127,7 +172,11 @@ def requests_for(name, model):
             text = json.dumps(value)
             for token in ["NaN", "Infinity", "-Infinity"]:
                 add(f"{token} token in inputs", ('{"inputs": ' + text.replace(json.dumps(first), token, 1) + "}").encode())
-        if len(shape) == 2:
+        if len(shape) == 1:
+            add("dataframe_split of one column", jbody({"dataframe_split": {"columns": ["x"], "data": [[v] for v in value]}}))
+            add("dataframe_records of one column", jbody({"dataframe_records": [{"x": v} for v in value]}))
+            add("csv of one column", csv_text(["x"], [[v] for v in value]), CSV)
+        elif len(shape) == 2:
             cols = [f"c{i}" for i in range(shape[1])]
             add("dataframe_split", jbody({"dataframe_split": {"columns": cols, "data": value}}))
             add("dataframe_split without columns", jbody({"dataframe_split": {"data": value}}))
@@ -136,7 +185,7 @@ def requests_for(name, model):
             add("csv without header", csv_text(None, value), CSV)
         else:
             add("dataframe_split of a 3-D tensor", jbody({"dataframe_split": {"data": value}}))
-        body, body_csv = jbody(valid), None
+        body = jbody(valid)
     else:
         cols = [c["name"] for c in inputs]
         kinds = {c["name"]: c["type"] for c in inputs}
@@ -241,10 +290,18 @@ def requests_for(name, model):
     if body_csv:
         add("BOM before CSV", b"\xef\xbb\xbf" + body_csv, CSV)
     add("whitespace around JSON", b" \n\t" + body + b"\n ")
-    for label, params in [("list", [1, 2]), ("string", "x"), ("number", 3), ("float", 0.5), ("true", True),
+    for label, wrong_params in [("list", [1, 2]), ("string", "x"), ("number", 3), ("float", 0.5), ("true", True),
                           ("null", None), ("empty object", {}), ("unknown key", {"temperature": 0.5}),
                           ("nested object", {"a": {"b": [1]}})]:
-        add(f"params {label}", json.dumps({**json.loads(body), "params": params}).encode())
+        add(f"params {label}", json.dumps({**json.loads(body), "params": wrong_params}).encode())
+    for spec in params or []:
+        base = json.loads(body)
+        add(f"param {spec['name']!r} as its default", json.dumps({**base, "params": {spec["name"]: spec["default"]}}).encode())
+        for label, wrong in WRONG_JSON:
+            add(f"{label} as param {spec['name']!r} ({spec['type']})", json.dumps({**base, "params": {spec["name"]: wrong}}).encode())
+    if params:
+        add("every param at once", json.dumps({**json.loads(body), "params": {p["name"]: p["default"] for p in params}}).encode())
+        add("a param the schema does not name", json.dumps({**json.loads(body), "params": {"nope": 1}}).encode())
     add("malformed JSON", body[:-3])
     add("JSON sent as CSV", body, CSV)
     if body_csv:
@@ -277,9 +334,17 @@ def listed(name, model, label, headers, m, b):
         return "invalid UTF-8"
     if label in ('content type application/json; charset="utf-8"', "content type APPLICATION/JSON") and m["status"] == 415 and b["status"] == 200:
         return "content-type parameters RFC 9110 allows"
-    if is_tensor(inputs) and headers.get("Content-Type", "").startswith("text/csv") and m["status"] == 400:
+    if (is_tensor(inputs) and not inputs[0].get("unsigned") and headers.get("Content-Type", "").startswith("text/csv")
+            and m["status"] == 400):
         return "CSV to a tensor-signature model"
+    if (inputs[0].get("unsigned") and m["status"] == 400 and "unexpected error while evaluating" in m.get("message", "")
+            and b["status"] == 200 and (label.startswith(("dataframe_", "csv")) or headers.get("Content-Type") == "text/csv")
+            and any(len(o.type.tensor_type.shape.dim) > 1 for o in onnx.load(os.path.join(model, "model.onnx")).graph.output)):
+        return "a DataFrame to a model without a signature whose output is 2-D (MLflow's ONNX flavor cannot build its DataFrame)"
     graph = onnx_inputs(model)
+    if (inputs[0].get("unsigned") and len(graph) == 1 and label == "inputs dict by a wrong name"
+            and m["status"] == 400 and b["status"] == 200):
+        return "a model without a signature, one ONNX input: a dict's only tensor feeds it whatever its name"
     if (not is_tensor(inputs) and len(graph) > 1 and all(len(shape) == 2 and shape[1] == 1 for _, shape in graph)
             and m["status"] == 400 and "unexpected error while evaluating" in m.get("message", "") and b["status"] == 200):
         return "several [N, 1] ONNX inputs for a column signature (MLflow's ONNX flavor feeds them 1-D)"

@@ -168,6 +168,35 @@ export function buildTensor(
   return { dtype: column.dtype, shape, data: column.values };
 }
 
+/**
+ * A JSON value as the tensor `np.array(value)` makes without a dtype (a model without a signature):
+ * booleans among numbers are numbers (True is 1), and a null makes the array one of objects (not
+ * NaN, as a pandas column would have it), which a numeric model input then refuses.
+ */
+export function buildUntypedTensor(value: unknown): { dtype: DType; shape: number[]; data: TypedArray | unknown[] } {
+  const shape = nestedShape(value);
+  if (shape === undefined) return buildTensor(value);
+  const flat: unknown[] = [];
+  flatten(value, shape.length, flat);
+  let numbers = false;
+  let booleans = false;
+  let fraction = false;
+  let other = false;
+  for (const item of flat) {
+    if (typeof item === 'number') {
+      numbers = true;
+      if (!Number.isInteger(item)) fraction = true;
+    } else if (typeof item === 'boolean') booleans = true;
+    else other = true;
+  }
+  if (other && flat.some((item) => item === null)) return { dtype: 'object', shape, data: flat };
+  if (numbers && booleans && !other) {
+    const column = buildColumn(flat, fraction ? 'float64' : 'int64');
+    return { dtype: column.dtype, shape, data: column.values };
+  }
+  return buildTensor(value);
+}
+
 /** numpy's refusal of a ragged nested list given a dtype (`np.array(value, dtype=…)`). */
 export function raggedArrayError(value: unknown): ConversionError {
   const prefix = homogeneousShape(value);

@@ -239,6 +239,11 @@ describe('params schema', () => {
     });
   });
 
+  it('null is a value for a scalar param, but an array param is refused anything but a list', () => {
+    expect(enforceParams({ temperature: null }, specs).params).toHaveProperty('temperature', null);
+    expect(() => enforceParams({ stops: null }, specs)).toThrow(/Value must be a 1D array with shape \(-1,\)/);
+  });
+
   it('drops unknown params and reports them', () => {
     const result = enforceParams({ unknown: 1 }, specs);
     expect(result.ignored).toEqual(['unknown']);

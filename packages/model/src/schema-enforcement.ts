@@ -526,7 +526,8 @@ function convertParamScalar(value: unknown, type: ColumnType): unknown {
 }
 
 function convertParam(value: unknown, spec: ParamSpec): unknown {
-  if (value === null || value === undefined) return null;
+  // null is a value for a scalar param; an array param takes only a list (MLflow's check).
+  if ((value === null || value === undefined) && spec.shape === null) return null;
   if (spec.shape === null) {
     if (Array.isArray(value) || (typeof value === 'object' && value !== null)) {
       throw new SchemaViolation(

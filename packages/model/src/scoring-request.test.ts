@@ -574,3 +574,48 @@ describe('parseScoringRequest: JSON rules seen on models the comparison had not 
     expect(() => parseScoringRequest(Buffer.from('{"inputs": [[1, 2]]}'), 'json', floats)).not.toThrow();
   });
 });
+
+describe('parseScoringRequest: tensor rules seen on models the comparison had not seen', () => {
+  const named = parseSignature({
+    inputs:
+      '[{"name": "a", "type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 2]}}, {"name": "b", "type": "tensor", "tensor-spec": {"dtype": "int64", "shape": [-1]}}]',
+  });
+  const strings = parseSignature({ inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "str", "shape": [-1]}}]' });
+  const oneD = parseSignature({ inputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1]}}]' });
+
+  it('instances takes a dict of named tensors as inputs does', () => {
+    const input = parseScoringRequest('{"instances": {"a": [[1, 2]], "b": [3]}}', 'json', named).input;
+    expect(input.kind === 'tensors' && Object.keys(input.tensors)).toEqual(['a', 'b']);
+  });
+
+  it('a DataFrame column of lists is read as its named tensor (records and split)', () => {
+    for (const body of [
+      '{"dataframe_records": [{"a": [1, 2], "b": 3}, {"a": [4, 5], "b": 6}]}',
+      '{"dataframe_split": {"columns": ["a", "b"], "data": [[[1, 2], 3], [[4, 5], 6]]}}',
+    ]) {
+      const input = parseScoringRequest(body, 'json', named).input;
+      expect(input.kind === 'columns' && input.columns.map((column) => column.dtype)).toEqual(['object', 'int64']);
+    }
+  });
+
+  it('a list of records under inputs for a tensor signature is INVALID_PARAMETER_VALUE', () => {
+    expect(parseError('{"inputs": [{"a": [1, 2], "b": 3}]}', 'json', named).code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
+  it('an empty inputs list for a tensor signature is INVALID_PARAMETER_VALUE, whatever its rank', () => {
+    expect(parseError('{"inputs": []}', 'json', oneD).code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
+  it('ragged lists for a string tensor are refused as numpy refuses them', () => {
+    const error = parseError('{"inputs": [["red"], "blue"]}', 'json', strings);
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('inhomogeneous shape');
+  });
+
+  it('without a signature, tensors are numpy arrays: booleans among numbers are numbers, a null makes objects', () => {
+    const mixed = parseScoringRequest('{"inputs": [[true, 0.5], [1, 2]]}', 'json').input;
+    expect(mixed.kind === 'tensors' && Array.from(Object.values(mixed.tensors)[0]?.data ?? [])).toEqual([1, 0.5, 1, 2]);
+    const nulls = parseScoringRequest('{"inputs": [[null, 0.5]]}', 'json').input;
+    expect(nulls.kind === 'tensors' && Object.values(nulls.tensors)[0]?.dtype).toBe('object');
+  });
+});

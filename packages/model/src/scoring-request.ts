@@ -10,11 +10,13 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import {
   buildColumn,
   buildTensor,
+  buildUntypedTensor,
   ConversionError,
   dataframeError,
   fillTyped,
   inferDType,
   isIntegerDType,
+  nestedShape,
   raggedArrayError,
 } from './column-builder.js';
 import {
@@ -229,9 +231,10 @@ function schemaDType(schema: Schema | undefined, name: string, position: number)
   if (schema === undefined) return undefined;
   if (schema.kind === 'tensors') {
     // A tensor schema fed a DataFrame: each column takes the tensor's dtype (MLflow reshapes columns).
-    const spec =
-      schema.specs.find((candidate) => candidate.name === name) ??
-      (schema.specs.length === 1 ? schema.specs[0] : undefined);
+    const named = schema.specs.find((candidate) => candidate.name === name);
+    // A named tensor of rank > 1 arrives as a column of lists: read as objects, reshaped later.
+    if (named !== undefined && named.shape.length > 1) return undefined;
+    const spec = named ?? (schema.specs.length === 1 ? schema.specs[0] : undefined);
     return spec && isNumericDType(spec.dtype) ? spec.dtype : undefined;
   }
   const spec = schema.specs[0]?.name === undefined ? schema.specs[position] : columnSpecs(schema).get(name);
@@ -254,8 +257,14 @@ function parseDataframeSplit(value: unknown, schema: Schema | undefined): ModelI
       `Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got [${keys.map((key) => `'${key}'`).join(', ')}].'`,
     );
   }
-  if (schema?.kind === 'tensors' && Array.isArray(split.data) && split.data.some(holdsNestedCell)) {
-    // pandas holds list cells as objects; MLflow refuses them when it enforces the tensor schema.
+  if (
+    schema?.kind === 'tensors' &&
+    schema.specs[0]?.name === undefined &&
+    Array.isArray(split.data) &&
+    split.data.some(holdsNestedCell)
+  ) {
+    // pandas holds list cells as objects; MLflow refuses them when it enforces an unnamed tensor
+    // schema (a named one reads each column of lists as its tensor).
     throw BerthError.invalidParameterValue(
       `Failed to enforce schema of data with schema ${describeTensors(schema)}. Error: a DataFrame column of lists cannot be read as a tensor; send the tensor as 'inputs' or 'instances'.`,
     );
@@ -425,8 +434,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function parseInstances(value: unknown, schema: Schema | undefined): ModelInput {
   refuseNullForUnnamedTensor(value, schema);
-  // A dict of columns, as `inputs` takes it (MLflow casts both fields the same way).
-  if (isPlainObject(value) && schema?.kind === 'columns') return dictToInput(value, schema);
+  // A dict of columns or named tensors, as `inputs` takes it (MLflow casts both fields the same way).
+  if (isPlainObject(value)) return parseInputs(value, schema);
   if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
     // Row form: each key becomes a column/tensor of the stacked values.
     const keys = [...new Set(value.flatMap((record) => Object.keys(record)))];
@@ -461,7 +470,13 @@ function parseInputs(value: unknown, schema: Schema | undefined): ModelInput {
     }
     return dictToInput(value, schema);
   }
-  if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject) && schema?.kind !== 'tensors') {
+  if (Array.isArray(value) && value.length > 0 && value.every(isPlainObject)) {
+    if (schema?.kind === 'tensors') {
+      // MLflow keeps the list of records as it is; its tensor schema check refuses it.
+      throw BerthError.invalidParameterValue(
+        `Failed to enforce schema of data with schema ${describeTensors(schema)}. Error: a list of records cannot be read as tensors; send a dict of tensors ({"inputs": {"name": [...]}}).`,
+      );
+    }
     return parseDataframeRecordsLike(value, schema);
   }
   return valueToInput(value, schema);
@@ -482,7 +497,10 @@ function dictToInput(dict: Record<string, unknown>, schema: Schema | undefined):
     const tensors: Record<string, Tensor> = namedRecord();
     for (const [name, item] of Object.entries(dict)) {
       const spec = schema?.kind === 'tensors' ? schema.specs.find((candidate) => candidate.name === name) : undefined;
-      tensors[name] = buildTensor(item, spec && isNumericDType(spec.dtype) ? spec.dtype : undefined);
+      tensors[name] =
+        schema === undefined
+          ? buildUntypedTensor(item)
+          : buildTensor(item, spec && isNumericDType(spec.dtype) ? spec.dtype : undefined);
     }
     return { kind: 'tensors', tensors };
   } catch (error) {
@@ -546,7 +564,20 @@ function valueToInput(value: unknown, schema: Schema | undefined): ModelInput {
       }
     }
     const spec = schema?.kind === 'tensors' ? schema.specs[0] : undefined;
-    const tensor = buildTensor(value, spec && isNumericDType(spec.dtype) ? spec.dtype : undefined);
+    if (schema?.kind === 'tensors' && Array.isArray(value) && value.length === 0) {
+      // MLflow keeps an empty list as a list, which its tensor schema check refuses.
+      throw BerthError.invalidParameterValue(
+        `Failed to enforce schema of data '[]' with schema ${describeTensors(schema)}. Error: the input is an empty list; send at least one row.`,
+      );
+    }
+    // np.array(ragged, dtype=str) refuses ragged lists as it does for numbers.
+    if (spec?.dtype === 'string' && Array.isArray(value) && nestedShape(value) === undefined) {
+      throw raggedArrayError(value);
+    }
+    const tensor =
+      schema === undefined
+        ? buildUntypedTensor(value)
+        : buildTensor(value, spec && isNumericDType(spec.dtype) ? spec.dtype : undefined);
     const name = spec?.name ?? UNNAMED_TENSOR;
     return { kind: 'tensors', tensors: { [name]: tensor } };
   } catch (error) {

@@ -2,10 +2,10 @@
 // scripts/mlflow-compat/serving.py on four MLflow-written models (__fixtures__/mlflow-3.6: a tensor
 // and a column signature with two outputs, three typed 1-D inputs, one tensor output) and ~80
 // requests each — every input format, wrong JSON types, CSV conversions, NaN tokens, a BOM,
-// params, routes and methods, error cases — and by scripts/mlflow-compat/unseen.py on seven models of
-// other kinds (__fixtures__/mlflow-3.6-unseen: a ZipMap classifier, a [N, 1] regressor, a one-hot
-// pipeline, int32/bool/float64 columns, a 3-D tensor, a string output, an optional column) with
-// requests generated from each signature. Berth must answer each one as MLflow did (status,
+// params, routes and methods, error cases — and by scripts/mlflow-compat/unseen.py on twelve models
+// of other kinds (__fixtures__/mlflow-3.6-unseen: a ZipMap classifier, a [N, 1] regressor, a one-hot
+// pipeline, int32/bool/float64 columns, 3-D, 1-D, string and named tensors, a string output, an
+// optional column, a params schema, no signature) with requests generated from each signature. Berth must answer each one as MLflow did (status,
 // content type, Allow, error_code, predictions), except the pairs the recording marks with the
 // README's "Differences from MLflow" row they fall under; those must differ exactly as that row says.
 import { readFileSync } from 'node:fs';
@@ -115,6 +115,11 @@ const LISTED: Record<string, (berth: Answer) => void> = {
   "a column signature with a 2-D output (MLflow's ONNX flavor cannot build its DataFrame)": (berth) =>
     expect(berth.status).toBe(200),
   "several [N, 1] ONNX inputs for a column signature (MLflow's ONNX flavor feeds them 1-D)": (berth) =>
+    expect(berth.status).toBe(200),
+  "a DataFrame to a model without a signature whose output is 2-D (MLflow's ONNX flavor cannot build its DataFrame)": (
+    berth,
+  ) => expect(berth.status).toBe(200),
+  "a model without a signature, one ONNX input: a dict's only tensor feeds it whatever its name": (berth) =>
     expect(berth.status).toBe(200),
 };
 
