@@ -9,7 +9,7 @@ export type Protocol = 'mlflow' | 'oip';
 
 /** MLflow's server sends a plain `application/json`. */
 export const JSON_TYPE = 'application/json';
-/** What the OIP routes have always sent (fastify's type for JSON, kept when they left it). */
+/** What the OIP routes have always sent (the type fastify gave JSON when it served them). */
 export const OIP_JSON_TYPE = 'application/json; charset=utf-8';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 

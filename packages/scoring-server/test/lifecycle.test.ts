@@ -236,7 +236,7 @@ describe('answers written in groups per event-loop turn', () => {
       const idle = await inFlight();
       const { connect } = await import('node:net');
       const port = Number(new URL(server.url).port);
-      // The hand-written /invocations route and a fastify route.
+      // The MLflow and the OIP prediction routes, twice each.
       for (const route of ['/invocations', '/v2/models/iris/infer', '/invocations', '/v2/models/iris/infer']) {
         const socket = connect(port, '127.0.0.1');
         socket.on('error', () => undefined);
