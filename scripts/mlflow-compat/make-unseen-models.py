@@ -19,6 +19,7 @@ and signature are MLflow's own; the logged folder is copied out.
   no-signature     a classifier saved with no signature and no input example
   named-tensors    two named tensor inputs, float32 [N, 2] and int64 [N]
   with-params      one double column and a params schema (double, string, long, boolean, double array)
+  column-1d        one double column feeding a 1-D [N] ONNX input
   tensor-1d        a float32 [N] tensor
   string-tensor    a string [N] tensor -> int64 codes
 
@@ -201,6 +202,14 @@ log("with-params", scale, scale_x, infer_signature(
     params={"threshold": 0.5, "label": "a", "top_k": 3, "verbose": False, "weights": [1.0, 2.0]},
 ))
 
+# column-1d: one double column feeding one 1-D [N] input (MLflow feeds a frame's values, [N, 1])
+scale_flat = onnx_model(
+    [helper.make_node("Mul", ["x", "three"], ["y"])], "scale_flat",
+    [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N"])], [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N"])],
+    [helper.make_tensor("three", TensorProto.DOUBLE, [], [3.0])],
+)
+log("column-1d", scale_flat, scale_x, infer_signature(scale_x, pd.DataFrame({"y": [3.0, 7.5]})))
+
 # tensor-1d: a float32 [N] tensor input -> y = 3x
 scale1 = onnx_model(
     [helper.make_node("Mul", ["x", "three"], ["y"])], "scale1",
@@ -218,5 +227,5 @@ codes = onnx_model(
 )
 log("string-tensor", codes, np.array(["red", "blue", "green"]))
 
-for name in ["no-signature", "named-tensors", "with-params", "tensor-1d", "string-tensor", "iris-zipmap", "regressor-2d", "onehot-pipeline", "typed-columns", "tensor-3d", "string-output", "optional-column"]:
+for name in ["column-1d", "no-signature", "named-tensors", "with-params", "tensor-1d", "string-tensor", "iris-zipmap", "regressor-2d", "onehot-pipeline", "typed-columns", "tensor-3d", "string-output", "optional-column"]:
     print(name, (open(os.path.join(out, name, "MLmodel")).read().split("signature:") + ["(none)"])[1].strip().replace("\n", " ")[:400])

@@ -345,6 +345,9 @@ def listed(name, model, label, headers, m, b):
     if (inputs[0].get("unsigned") and len(graph) == 1 and label == "inputs dict by a wrong name"
             and m["status"] == 400 and b["status"] == 200):
         return "a model without a signature, one ONNX input: a dict's only tensor feeds it whatever its name"
+    if (not is_tensor(inputs) and len(graph) == 1 and len(graph[0][1]) == 1 and m["status"] == 400
+            and "unexpected error while evaluating" in m.get("message", "") and b["status"] == 200):
+        return "one 1-D ONNX input for a column signature (MLflow's ONNX flavor feeds the frame's values, 2-D)"
     if (not is_tensor(inputs) and len(graph) > 1 and all(len(shape) == 2 and shape[1] == 1 for _, shape in graph)
             and m["status"] == 400 and "unexpected error while evaluating" in m.get("message", "") and b["status"] == 200):
         return "several [N, 1] ONNX inputs for a column signature (MLflow's ONNX flavor feeds them 1-D)"

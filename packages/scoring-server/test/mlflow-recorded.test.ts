@@ -2,7 +2,7 @@
 // scripts/mlflow-compat/serving.py on four MLflow-written models (__fixtures__/mlflow-3.6: a tensor
 // and a column signature with two outputs, three typed 1-D inputs, one tensor output) and ~80
 // requests each — every input format, wrong JSON types, CSV conversions, NaN tokens, a BOM,
-// params, routes and methods, error cases — and by scripts/mlflow-compat/unseen.py on twelve models
+// params, routes and methods, error cases — and by scripts/mlflow-compat/unseen.py on thirteen models
 // of other kinds (__fixtures__/mlflow-3.6-unseen: a ZipMap classifier, a [N, 1] regressor, a one-hot
 // pipeline, int32/bool/float64 columns, 3-D, 1-D, string and named tensors, a string output, an
 // optional column, a params schema, no signature) with requests generated from each signature. Berth must answer each one as MLflow did (status,
@@ -115,6 +115,8 @@ const LISTED: Record<string, (berth: Answer) => void> = {
   "a column signature with a 2-D output (MLflow's ONNX flavor cannot build its DataFrame)": (berth) =>
     expect(berth.status).toBe(200),
   "several [N, 1] ONNX inputs for a column signature (MLflow's ONNX flavor feeds them 1-D)": (berth) =>
+    expect(berth.status).toBe(200),
+  "one 1-D ONNX input for a column signature (MLflow's ONNX flavor feeds the frame's values, 2-D)": (berth) =>
     expect(berth.status).toBe(200),
   "a DataFrame to a model without a signature whose output is 2-D (MLflow's ONNX flavor cannot build its DataFrame)": (
     berth,
