@@ -2,7 +2,12 @@
 recording as pyfunc-predictions.json: {uri: {output: values}}. Run by make-fixtures.sh while the
 tracking server is up (MLFLOW_TRACKING_URI); never run by tests or CI.
 
-    python pyfunc-predictions.py MODE_DIR PROXIED(0|1)
+    python pyfunc-predictions.py MODE_DIR PROXIED(0|1) [--with-locations]
+
+--with-locations (scripts/mlflow-compat/uris.sh) adds the URIs of where the artifacts are: the
+logged model's and the MLflow 2 run's artifact locations as the server reports them (mlflow-artifacts:
+URIs when proxied, local paths otherwise, then also as file: URIs). Those name this machine's
+folders, so the committed fixtures are made without it.
 """
 import json
 import os
@@ -12,6 +17,7 @@ import mlflow.pyfunc
 import numpy as np
 
 mode_dir, proxied = sys.argv[1], sys.argv[2] == "1"
+with_locations = sys.argv[3:] == ["--with-locations"]
 manifest = json.load(open(os.path.join(mode_dir, "manifest.json")))
 runs, models = manifest["runs"], manifest["models"]
 example = np.array(manifest["example"], dtype=np.float32)
@@ -32,6 +38,19 @@ uris = [
 ]
 if proxied:
     uris.append(f"mlflow-artifacts:/1/models/{models['mlflow3']}/artifacts")
+if with_locations:
+    from pathlib import Path
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    model_location = client.get_logged_model(models["mlflow3"]).artifact_location
+    legacy_location = client.get_run(runs["mlflow2-layout"]).info.artifact_uri + "/legacy"
+    for location in (model_location, legacy_location):
+        if location not in uris:
+            uris.append(location)
+        if not proxied and "://" not in location and not location.startswith("mlflow-artifacts:"):
+            uris.append(Path(location).as_uri())
 predictions = {}
 for uri in uris:
     output = mlflow.pyfunc.load_model(uri).predict(example)
