@@ -9,6 +9,8 @@
 #
 #   MLFLOW_VENV=/path/to/venv bash scripts/mlflow-compat/uris.sh   (after pnpm turbo run build)
 #
+# Results of the runs made so far: URIS-RESULTS.md beside this script.
+#
 # The venv comes from /work/shared/tools/mlflow-venv.sh. The models are logged by the fixture
 # scripts in packages/model/test/__fixtures__/mlflow-3.6 (log-models.py, pyfunc-predictions.py).
 set -euo pipefail
@@ -50,7 +52,8 @@ check_mode() { # check_mode MODE PROXIED(0|1) [--unreachable]
 
 mkdir -p "$work/proxied" "$work/plain"
 serve proxied --backend-store-uri "sqlite:///$work/proxied/mlflow.db" --artifacts-destination "$work/proxied/mlartifacts"
-check_mode proxied 1 --unreachable
+# URIS_SKIP_UNREACHABLE=1 leaves out the unreachable-server cases (about 17 of the ~30 minutes).
+check_mode proxied 1 "$([ "${URIS_SKIP_UNREACHABLE:-}" = 1 ] || echo --unreachable)"
 stop
 serve plain --backend-store-uri "sqlite:///$work/plain/mlflow.db" --no-serve-artifacts --default-artifact-root "$work/plain/artifacts"
 check_mode plain 0
