@@ -1,8 +1,8 @@
 import { isStartMessage, type ReadyMessage, type StartMessage } from '../supervisor-protocol.js';
 
 /**
- * One scoring server run by a supervisor. It starts as a standby: the heavy modules (fastify,
- * onnxruntime through @berth/scoring-server) load right away, then it waits for the supervisor's
+ * One scoring server run by a supervisor. It starts as a standby: the heavy modules
+ * (@berth/scoring-server with onnxruntime) load right away, then it waits for the supervisor's
  * `start` message over IPC and answers `ready` once it listens. A supervisor keeps one standby
  * waiting, so a restart costs only the model load, not the whole process start.
  */
