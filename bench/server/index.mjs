@@ -163,7 +163,9 @@ for (let round = 0; round < rounds; round++) {
   results.proxied1.push(await wrk(proxied, 1));
 }
 
-await api(url, 'DELETE', '/api/berth/v1/deployments/iris');
+const deleted = await api(url, 'DELETE', '/api/berth/v1/deployments/iris');
+// A delete that did not finish leaves the deployment's processes running: say so.
+if (deleted.state !== 'succeeded') console.error(`warning: the delete did not succeed: ${JSON.stringify(deleted)}`);
 server.kill('SIGTERM');
 await new Promise((resolve) => server.once('exit', resolve));
 

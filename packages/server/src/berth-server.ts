@@ -225,6 +225,7 @@ export async function startServer(options: ServerOptions): Promise<BerthServer> 
   const app = Fastify({
     serverFactory: (fastifyHandler) => {
       const server = createServer((request, response) => {
+        dropEmptyBodyType(request);
         if (!hotInvocation(request, response)) fastifyHandler(request, response);
       });
       server.keepAliveTimeout = KEEP_ALIVE_MS;
@@ -416,4 +417,16 @@ function httpErrorReply(error: FastifyError): ReturnType<typeof errorReply> {
     return { status, body: errorJson('BAD_REQUEST', error.message) };
   }
   return errorReply(error);
+}
+
+/**
+ * A DELETE or GET with `Content-Type: application/json` and no body (HTTP libraries and wrappers
+ * that set the header on every request) has nothing to parse; without this, fastify's JSON parser
+ * refused it as an empty JSON body and the delete did not happen.
+ */
+function dropEmptyBodyType(request: IncomingMessage): void {
+  if (request.method !== 'DELETE' && request.method !== 'GET') return;
+  if (request.headers['transfer-encoding'] !== undefined) return;
+  const length = request.headers['content-length'];
+  if (length === undefined || length === '0') delete request.headers['content-type'];
 }

@@ -157,6 +157,24 @@ describe('deployments', () => {
     expect((await test.api('GET', `${V1}/deployments/quick`)).status).toBe(404);
   });
 
+  it('a DELETE (or GET) that says Content-Type: application/json but has no body is not refused', async () => {
+    await test.api('POST', `${V1}/deployments`, {
+      body: { name: 'typed', modelUri: 'm' },
+      headers: { prefer: 'wait=10' },
+    });
+    const json = { 'content-type': 'application/json', prefer: 'wait=10' };
+    const got = await test.api('GET', `${V1}/deployments/typed`, { headers: json });
+    expect(got.status).toBe(200);
+    const deleted = await test.api('DELETE', `${V1}/deployments/typed`, { headers: json });
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(deleted.json()).toMatchObject({ kind: 'deleteDeployment', state: 'succeeded' });
+    expect((await test.api('GET', `${V1}/deployments/typed`)).status).toBe(404);
+    // A POST that needs a body still says it is missing.
+    const empty = await test.api('POST', `${V1}/deployments`, { headers: json });
+    expect(empty.status).toBe(400);
+    expect(empty.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' });
+  });
+
   it("an operation the target fails carries the target's error; the log line has no config value", async () => {
     const answer = await test.api('POST', `${V1}/deployments`, {
       body: { name: 'broken', modelUri: 'm', config: { fail: true, secret: 'hunter2-very-secret' } },
