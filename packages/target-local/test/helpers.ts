@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { vi } from 'vitest';
 import { LocalDeploymentClient } from '../dist/index.js';
 import { processGroupOf, SUPERVISOR_MARKER } from '../src/process-control.js';
 
@@ -151,6 +152,19 @@ export function post(
     request.on('error', reject);
     request.end(text);
   });
+}
+
+/** Resolves once `url`'s `/invocations` answers `body` with 200 (refused or failing meanwhile), with the ms it took. */
+export async function servingAgain(url: string, body: unknown, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  await vi.waitFor(
+    async () => {
+      const answer = await post(`${url}/invocations`, body);
+      if (answer.status !== 200) throw new Error(`status ${answer.status}`);
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
+  return performance.now() - started;
 }
 
 export interface LoadResult {

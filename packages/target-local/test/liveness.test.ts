@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { irisInput, irisModel, isAlive, openTestClient, post, repositoryRoot } from './helpers.js';
+import { irisInput, irisModel, isAlive, openTestClient, post, repositoryRoot, servingAgain } from './helpers.js';
 
 /**
  * Issue 11 §3: a server that stops answering is replaced, not just reported. Default liveness
@@ -45,19 +45,6 @@ export async function load() {
 }
 const misbehaving = misbehavingModel();
 const frame = (x1: number) => ({ dataframe_split: { columns: ['x1', 'x2'], data: [[x1, 2]] } });
-
-/** Resolves once `/invocations` answers 200 with `body`, with the milliseconds it took. */
-async function servingAgain(url: string, body: unknown, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  await vi.waitFor(
-    async () => {
-      const answer = await post(`${url}/invocations`, body);
-      if (answer.status !== 200) throw new Error(`status ${answer.status}`);
-    },
-    { timeout: timeoutMs, interval: 20 },
-  );
-  return performance.now() - started;
-}
 
 async function standbyReady(logFile: string): Promise<void> {
   await vi.waitFor(() => expect(readFileSync(logFile, 'utf8')).toContain('standby ready'), {

@@ -1,23 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { irisInput, irisModel, isAlive, openTestClient, post } from './helpers.js';
+import { irisInput, irisModel, isAlive, openTestClient, servingAgain } from './helpers.js';
 
 const { client, cleanup } = openTestClient();
 
 afterAll(() => cleanup('sup', 'fragile'), 60_000);
-
-/** Resolves once `/invocations` answers 200 (refused or failing meanwhile), with the time it took. */
-async function waitServing(url: string, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  await vi.waitFor(
-    async () => {
-      const answer = await post(`${url}/invocations`, irisInput);
-      if (answer.status !== 200) throw new Error(`status ${answer.status}`);
-    },
-    { timeout: timeoutMs, interval: 10 },
-  );
-  return performance.now() - started;
-}
 
 describe('supervision', () => {
   beforeAll(async () => {
@@ -32,7 +19,7 @@ describe('supervision', () => {
   it('serves again after kill -9 of the serving process, on the same URL, from the standby', async () => {
     const before = await client.getDeployment('sup');
     process.kill(before.pid as number, 'SIGKILL');
-    const elapsed = await waitServing(before.url as string, 10_000);
+    const elapsed = await servingAgain(before.url as string, irisInput, 10_000);
     const after = await client.getDeployment('sup');
     expect(after.url).toBe(before.url);
     expect(after.pid).not.toBe(before.pid);
