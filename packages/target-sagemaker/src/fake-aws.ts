@@ -10,13 +10,17 @@ import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-
 import { DescribeRepositoriesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import {
   AddTagsCommand,
@@ -303,9 +307,20 @@ export interface StoredObject {
   contentType?: string;
 }
 
+/** A multipart upload in progress: its parts by number, each copied (the uploader reuses its buffers). */
+export interface PendingUpload {
+  bucket: string;
+  key: string;
+  tagging?: string;
+  contentType?: string;
+  parts: Map<number, Uint8Array>;
+}
+
 export class FakeS3 {
   readonly buckets = new Set<string>();
   readonly objects = new Map<string, StoredObject>();
+  readonly uploads = new Map<string, PendingUpload>();
+  #uploadIds = 0;
 
   constructor(readonly stub: AwsClientStub<S3Client>) {
     stub.on(HeadBucketCommand).callsFake(({ Bucket }) => {
@@ -317,8 +332,48 @@ export class FakeS3 {
       return { Location: `/${Bucket}` };
     });
     stub.on(PutObjectCommand).callsFake(async ({ Bucket, Key, Body, Tagging, ContentType }) => {
-      this.objects.set(`${Bucket}/${Key}`, { body: await bytesOf(Body), tagging: Tagging, contentType: ContentType });
+      this.objects.set(`${Bucket}/${Key}`, {
+        body: new Uint8Array(await bytesOf(Body)),
+        tagging: Tagging,
+        contentType: ContentType,
+      });
       return { ETag: '"etag"' };
+    });
+    stub.on(CreateMultipartUploadCommand).callsFake(({ Bucket, Key, Tagging, ContentType }) => {
+      const uploadId = `upload-${++this.#uploadIds}`;
+      this.uploads.set(uploadId, {
+        bucket: Bucket,
+        key: Key,
+        tagging: Tagging,
+        contentType: ContentType,
+        parts: new Map(),
+      });
+      return { Bucket, Key, UploadId: uploadId };
+    });
+    stub.on(UploadPartCommand).callsFake(async ({ UploadId, PartNumber, Body }) => {
+      const upload = this.uploads.get(UploadId);
+      if (!upload)
+        throw Object.assign(new Error('NoSuchUpload'), { name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
+      upload.parts.set(PartNumber, new Uint8Array(await bytesOf(Body)));
+      return { ETag: `"etag-${PartNumber}"` };
+    });
+    stub.on(CompleteMultipartUploadCommand).callsFake(({ UploadId, MultipartUpload }) => {
+      const upload = this.uploads.get(UploadId);
+      if (!upload)
+        throw Object.assign(new Error('NoSuchUpload'), { name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
+      const numbers = (MultipartUpload?.Parts ?? []).map((part: { PartNumber?: number }) => part.PartNumber as number);
+      const body = Buffer.concat(numbers.map((number: number) => upload.parts.get(number) as Uint8Array));
+      this.objects.set(`${upload.bucket}/${upload.key}`, {
+        body,
+        tagging: upload.tagging,
+        contentType: upload.contentType,
+      });
+      this.uploads.delete(UploadId);
+      return { Bucket: upload.bucket, Key: upload.key };
+    });
+    stub.on(AbortMultipartUploadCommand).callsFake(({ UploadId }) => {
+      this.uploads.delete(UploadId);
+      return {};
     });
     stub.on(CopyObjectCommand).callsFake(({ Bucket, Key, CopySource, Tagging }) => {
       const source = this.objects.get(decodeURIComponent(CopySource));
