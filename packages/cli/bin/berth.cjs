@@ -14,7 +14,18 @@ const { join } = require('node:path');
 const dist = join(__dirname, '..', 'dist');
 const args = process.argv.slice(2);
 
+/**
+ * `create` and `update` stream a model directory (a SageMaker deploy packs and uploads it; 300 MB
+ * and more is common). What they allocate is buffers outside V8's heap, so a young generation grown
+ * while the target's modules load (V8 lets it reach 32 MB, all resident) holds nothing but still
+ * counts in the process's memory. Keeping it at its initial size costs these commands no time
+ * (bench/sagemaker: same upload throughput) and takes ~25 MB off their peak RSS. Set before any
+ * module loads: V8 reads the growth factor each time the young generation would grow.
+ */
+const STREAMING_COMMANDS = new Set(['create', 'update']);
+
 function fullCli() {
+  if (STREAMING_COMMANDS.has(args[0])) require('node:v8').setFlagsFromString('--semi-space-growth-factor=1');
   return import('../dist/index.js').then((cli) => cli.main(process.argv));
 }
 

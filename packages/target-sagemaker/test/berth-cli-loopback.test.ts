@@ -8,6 +8,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +122,26 @@ describe.skipIf(skipWithoutMoto('berth CLI against loopback SageMaker'))(
       expect(again.code).not.toBe(0);
       expect(again.stderr).toContain('already exists');
     }, 120_000);
+
+    it("create keeps V8's young generation at its initial size (the upload's memory bound); get does not", async () => {
+      const sizeAfter = async (args: string[]) => {
+        const file = path.join(project.directory, `young-generation-${args[0]}.txt`);
+        const result = await berth(args, {
+          NODE_OPTIONS: `--require=${fileURLToPath(new URL('./support/young-generation-report.cjs', import.meta.url))}`,
+          BERTH_TEST_YOUNG_GENERATION_FILE: file,
+        });
+        return { result, bytes: Number(await readFile(file, 'utf8')) };
+      };
+      // A refused create still loads everything a create loads before it talks to SageMaker.
+      const create = await sizeAfter(['create', '--name', 'iris', '-m', irisModel, ...deploy]);
+      expect(create.result.stderr).toContain('already exists');
+      const get = await sizeAfter(['get', '-t', 'sagemaker', '--name', 'iris']);
+      expect(get.result.code, get.result.stderr).toBe(0);
+      expect(create.bytes).toBeGreaterThan(0);
+      expect(create.bytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+      // The measure can see growth: a command that loads the SageMaker client without the cap grows it.
+      expect(get.bytes).toBeGreaterThan(create.bytes);
+    }, 60_000);
 
     it('list and get show the deployment with name, state and invoke URL', async () => {
       const list = await berth(['list', '-t', 'sagemaker', '--json']);

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
-export const berthBin = path.join(packageDir, '../cli/dist/index.js');
+/** What npm links as `berth` (the CLI's package.json `bin`): its fast paths answer as they do for a user. */
+export const berthBin = path.join(packageDir, '../cli/bin/berth.cjs');
 
 export interface BerthResult {
   code: number | null;
