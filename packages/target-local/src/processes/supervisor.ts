@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { LivenessMonitor, type LivenessVerdict } from '../liveness.js';
 import { openStateStore, type StateStore } from '../state/state-store.js';
 import { isReadyMessage, type ReadyMessage, type StartMessage, type SupervisorSpec } from '../supervisor-protocol.js';
@@ -27,6 +29,8 @@ let standbyTimer: NodeJS.Timeout | undefined;
 const recentRestarts: number[] = [];
 let store: StateStore | undefined;
 let liveness: LivenessMonitor | undefined;
+/** The state file this supervisor opened (device and inode), to notice when it is removed or replaced. */
+let openedStateFile: { dev: number; ino: number } | undefined;
 /** Why the supervisor itself ended a child (recorded as the restart's reason instead of 'exited'). */
 const endedFor = new WeakMap<ChildProcess, LivenessVerdict>();
 
@@ -35,8 +39,16 @@ function log(message: string): void {
 }
 
 async function state(): Promise<StateStore> {
-  store ??= await openStateStore(spec.stateDirectory);
+  if (store === undefined) {
+    store = await openStateStore(spec.stateDirectory);
+    const opened = statSync(stateFile());
+    openedStateFile = { dev: opened.dev, ino: opened.ino };
+  }
   return store;
+}
+
+function stateFile(): string {
+  return join(spec.stateDirectory, 'local.db');
 }
 
 function spawnChild(): ChildProcess {
@@ -241,24 +253,56 @@ function stop(signal: NodeJS.Signals): void {
   }, spec.drainMs).unref();
 }
 
-/** A client that died mid-update can leave a generation nobody owns; it retires itself. */
+/**
+ * Whether the state file this supervisor belongs to is still the one it opened. Removed (the user
+ * deleted BERTH_HOME) or replaced by another file, nobody can find this generation any more, and an
+ * open SQLite handle would go on reading the unlinked file and answer that it still owns its row.
+ */
+function stateFileStillThere(): boolean {
+  try {
+    const now = statSync(stateFile());
+    return openedStateFile === undefined || (now.dev === openedStateFile.dev && now.ino === openedStateFile.ino);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A generation nobody owns retires itself: a client that died mid-update can leave one (its row
+ * names another instance, or is gone), and so does removing the state directory under it.
+ */
 function watchOwnership(): void {
   let orphanSince: number | undefined;
+  let lastError: string | undefined;
+  const orphaned = (graceMs: number, why: string) => {
+    orphanSince ??= Date.now();
+    if (Date.now() - orphanSince > graceMs) {
+      log(`${why}; retiring`);
+      stop('SIGTERM');
+    }
+  };
   setInterval(() => {
+    // Checked before the store is touched: opening it again would create the directory anew.
+    if (!stateFileStillThere()) {
+      orphaned(5_000, `its state file ${stateFile()} was removed or replaced`);
+      return;
+    }
     void state()
       .then((db) => {
+        lastError = undefined;
         const row = db.rowsOf(spec.kind).get(spec.name);
         if (row && row.instanceId === spec.instanceId) {
           orphanSince = undefined;
           return;
         }
-        orphanSince ??= Date.now();
-        if (Date.now() - orphanSince > (row ? spec.orphanGraceMs : 5_000)) {
-          log('this generation no longer owns its state row; retiring');
-          stop('SIGTERM');
-        }
+        orphaned(row ? spec.orphanGraceMs : 5_000, 'this generation no longer owns its state row');
       })
-      .catch(() => undefined);
+      .catch((error: unknown) => {
+        // Busy or unreadable for a moment: it keeps serving and says so once per distinct error.
+        const message = error instanceof Error ? error.message : String(error);
+        if (message !== lastError) log(`cannot read its state row (${message}); still serving`);
+        lastError = message;
+      });
   }, 2_000).unref();
 }
 
