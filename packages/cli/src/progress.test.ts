@@ -18,8 +18,12 @@ function interruptRecorder() {
       return undefined;
     },
   };
+  // As process.once: each listener runs once, then is gone.
   const press = () => {
-    for (const listener of [...listeners]) listener();
+    for (const listener of [...listeners]) {
+      listeners.delete(listener);
+      listener();
+    }
   };
   return { host, exits, press, listeners };
 }
@@ -71,7 +75,41 @@ describe('withProgress', () => {
     expect(json.writes).toEqual([]);
   });
 
-  it('on Ctrl-C says what the target said happens next and exits 130', async () => {
+  it('on Ctrl-C aborts the task, and when it stops prints what it said was undone and exits 130', async () => {
+    const pipe = recorder(false);
+    const interrupts = interruptRecorder();
+    let seen: AbortSignal | undefined;
+    const running = withProgress(
+      'Creating deployment d',
+      (onProgress, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          seen = signal;
+          onProgress({ message: 'Uploading model.tar.gz', interruptHint: 'The partial upload is removed.' });
+          signal.addEventListener('abort', () =>
+            setTimeout(() =>
+              reject(
+                Object.assign(new Error('The upload of s3://b/k was stopped; nothing was created in SageMaker.'), {
+                  suggestions: ['Remove it with: aws s3api abort-multipart-upload …'],
+                }),
+              ),
+            ),
+          );
+        }),
+      { stream: pipe.stream, interrupts: interrupts.host, stopGraceMs: 10_000 },
+    );
+    interrupts.press();
+    expect(seen?.aborted).toBe(true);
+    expect(interrupts.exits).toEqual([]); // not before the task has stopped
+    await expect(running).rejects.toThrow('was stopped');
+    expect(interrupts.exits).toEqual([130]);
+    expect(pipe.writes.slice(-2)).toEqual([
+      '\nStopping (Ctrl-C; press it again to quit at once)…\n',
+      'Stopped (Ctrl-C): The upload of s3://b/k was stopped; nothing was created in SageMaker.\n  Remove it with: aws s3api abort-multipart-upload …\n',
+    ]);
+    expect(interrupts.listeners.size).toBe(0);
+  });
+
+  it('when the task does not stop in time, says what the target said happens next and exits 130', async () => {
     const pipe = recorder(false);
     const interrupts = interruptRecorder();
     let release: () => void = () => {};
@@ -85,13 +123,49 @@ describe('withProgress', () => {
           });
           release = resolve;
         }),
-      { stream: pipe.stream, interrupts: interrupts.host },
+      { stream: pipe.stream, interrupts: interrupts.host, stopGraceMs: 20 },
     );
     interrupts.press();
-    expect(interrupts.exits).toEqual([130]);
+    await vi.waitFor(() => expect(interrupts.exits).toEqual([130]));
     expect(pipe.writes.at(-1)).toBe(
-      "\nStopped waiting (Ctrl-C). SageMaker goes on creating 'd'; check it with `berth get -t sagemaker --name d`.\n",
+      "Stopped waiting (Ctrl-C). SageMaker goes on creating 'd'; check it with `berth get -t sagemaker --name d`.\n",
     );
+    release();
+    await running;
+  });
+
+  it("a task that stops with a bare AbortError gets the target's hint, not 'This operation was aborted'", async () => {
+    const pipe = recorder(false);
+    const interrupts = interruptRecorder();
+    const running = withProgress(
+      'Creating deployment d',
+      (onProgress, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          onProgress({ message: 'Creating', interruptHint: 'The server goes on creating it.' });
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }),
+      { stream: pipe.stream, interrupts: interrupts.host, stopGraceMs: 10_000 },
+    );
+    interrupts.press();
+    await expect(running).rejects.toThrow();
+    expect(interrupts.exits).toEqual([130]);
+    expect(pipe.writes.at(-1)).toBe('Stopped waiting (Ctrl-C). The server goes on creating it.\n');
+  });
+
+  it('a second Ctrl-C exits at once', async () => {
+    const pipe = recorder(false);
+    const interrupts = interruptRecorder();
+    let release: () => void = () => {};
+    const running = withProgress('x', () => new Promise<void>((resolve) => (release = resolve)), {
+      stream: pipe.stream,
+      interrupts: interrupts.host,
+      stopGraceMs: 60_000,
+    });
+    interrupts.press();
+    expect(interrupts.exits).toEqual([]);
+    interrupts.press();
+    expect(interrupts.exits).toEqual([130]);
+    expect(pipe.writes.at(-1)).toBe('Stopped waiting (Ctrl-C).\n');
     release();
     await running;
   });

@@ -19,7 +19,12 @@ export interface ProgressOptions {
   stream?: ProgressStream;
   interrupts?: InterruptHost;
   now?: () => number;
+  /** How long Ctrl-C lets the task stop cleanly before the CLI exits anyway (default 5 s). */
+  stopGraceMs?: number;
 }
+
+/** Long enough to abort a multipart upload or a request in flight; short enough not to feel stuck. */
+const STOP_GRACE_MS = 5_000;
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const INTERVAL_MS = 100;
@@ -34,12 +39,13 @@ export function formatElapsed(milliseconds: number): string {
  * Runs a long operation and shows what it reports (`onProgress`, spec 1.1) while it waits:
  * on a terminal a spinner line with the latest message and the elapsed time, erased at the end;
  * on a pipe one plain line per new message (CI logs show how a long create went); with --json
- * nothing. Ctrl-C while waiting says what the target said happens next (the operation may go on
- * without us) and exits 130.
+ * nothing. Ctrl-C aborts the task's signal and gives it a few seconds to stop cleanly (a target
+ * removes a half-done upload, stops waiting); then the CLI says what the target said happens next
+ * (the operation may go on without us) and exits 130. A second Ctrl-C exits at once.
  */
 export async function withProgress<T>(
   label: string,
-  task: (onProgress: (event: ProgressEvent) => void) => Promise<T>,
+  task: (onProgress: (event: ProgressEvent) => void, signal: AbortSignal) => Promise<T>,
   options: ProgressOptions = {},
 ): Promise<T> {
   const stream = options.stream ?? process.stderr;
@@ -74,23 +80,56 @@ export async function withProgress<T>(
     printed = event.message;
     stream.write(`[${formatElapsed(event.elapsedMs ?? now() - started)}] ${event.message}\n`);
   };
-  const onInterrupt = () => {
-    if (terminal) erase();
-    const hint = latest?.interruptHint;
-    stream.write(`\nStopped waiting (Ctrl-C).${hint ? ` ${hint}` : ''}\n`);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const controller = new AbortController();
+  let interrupted: ProgressEvent | undefined;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The task did not stop in time, or Ctrl-C came twice: say what goes on, and leave. */
+  const leave = () => {
+    clearTimeout(graceTimer);
+    interrupts.off('SIGINT', leave);
+    const hint = interrupted?.interruptHint;
+    stream.write(`Stopped waiting (Ctrl-C).${hint ? ` ${hint}` : ''}\n`);
     interrupts.exit(130);
+  };
+  const onInterrupt = () => {
+    if (timer) clearInterval(timer);
+    if (terminal) erase();
+    interrupted = latest ?? { message: label };
+    stream.write('\nStopping (Ctrl-C; press it again to quit at once)…\n');
+    interrupts.once('SIGINT', leave);
+    graceTimer = setTimeout(leave, options.stopGraceMs ?? STOP_GRACE_MS);
+    controller.abort();
   };
 
   interrupts.once('SIGINT', onInterrupt);
-  let timer: ReturnType<typeof setInterval> | undefined;
   if (terminal) {
     draw();
     timer = setInterval(draw, INTERVAL_MS);
   }
   try {
-    return await task(onProgress);
+    return await task(onProgress, controller.signal);
+  } catch (error) {
+    if (interrupted !== undefined) {
+      // A bare AbortError says nothing the target's hint does not say better.
+      if ((error as { name?: unknown }).name === 'AbortError') {
+        leave();
+        throw error;
+      }
+      // It stopped: its own words say what was undone and what was left.
+      clearTimeout(graceTimer);
+      interrupts.off('SIGINT', leave);
+      const suggestions = (error as { suggestions?: unknown }).suggestions;
+      const lines = [`Stopped (Ctrl-C): ${error instanceof Error ? error.message : String(error)}`];
+      if (Array.isArray(suggestions)) lines.push(...suggestions.map((suggestion) => `  ${String(suggestion)}`));
+      stream.write(`${lines.join('\n')}\n`);
+      interrupts.exit(130);
+    }
+    throw error;
   } finally {
+    clearTimeout(graceTimer);
     interrupts.off('SIGINT', onInterrupt);
+    interrupts.off('SIGINT', leave);
     if (timer) clearInterval(timer);
     if (terminal) erase();
   }

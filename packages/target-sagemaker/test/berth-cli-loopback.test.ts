@@ -6,11 +6,12 @@
  * create → list → get → predict → predict-stream → update (replace; a guarded canary that rolls
  * back on an alarm; one that completes) → endpoint weights → delete → delete again.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BerthProject, berthProject } from './support/berth-cli.js';
 import {
@@ -141,6 +142,33 @@ describe.skipIf(skipWithoutMoto('berth CLI against loopback SageMaker'))(
       expect(create.bytes).toBeLessThanOrEqual(2 * 1024 * 1024);
       // The measure can see growth: a command that loads the SageMaker client without the cap grows it.
       expect(get.bytes).toBeGreaterThan(create.bytes);
+    }, 60_000);
+
+    it('Ctrl-C during the upload aborts the multipart upload: nothing is left in S3 or SageMaker, exit 130', async () => {
+      const big = path.join(project.directory, 'big-model');
+      await cp(irisModel, big, { recursive: true });
+      // Random bytes gzip cannot shrink: five 8 MiB parts, over a second of packing.
+      await writeFile(path.join(big, 'weights.bin'), randomBytes(40 * 1024 * 1024));
+      const bucket = 'mlflow-sagemaker-us-west-2-123456789012';
+      const callsBefore = sagemaker.calls.length;
+      const running = project.start(['create', '--name', 'interrupted', '-m', big, ...deploy]);
+      // Pressed once a multipart upload is open in S3, so there is one to abort.
+      await until(async () => {
+        const pending = await clients.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+        return pending.Uploads?.length ? true : undefined;
+      }, 30_000);
+      running.child.kill('SIGINT');
+      const result = await running.result;
+      expect(result.code, result.stderr).toBe(130);
+      expect(result.stderr).toContain('Stopping (Ctrl-C; press it again to quit at once)');
+      expect(result.stderr).toContain(`Stopped (Ctrl-C): The upload of s3://${bucket}/interrupted-model-`);
+      expect(result.stderr).toContain('was stopped; nothing was created in SageMaker.');
+      const pending = await clients.s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+      expect(pending.Uploads ?? []).toEqual([]);
+      const objects = await clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'interrupted' }));
+      expect(objects.Contents ?? []).toEqual([]);
+      const created = sagemaker.calls.slice(callsBefore).map((call) => call.operation);
+      expect(created.filter((operation) => operation.startsWith('Create'))).toEqual([]);
     }, 60_000);
 
     it('list and get show the deployment with name, state and invoke URL', async () => {

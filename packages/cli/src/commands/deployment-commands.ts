@@ -19,12 +19,13 @@ export async function createDeployment(options: CreateOptions): Promise<void> {
   const client = await openClient(targetUri);
   const deployment = await withProgress(
     `Creating deployment ${options.name} on ${targetUri}`,
-    (onProgress) =>
+    (onProgress, signal) =>
       client.createDeployment(options.name, options.modelUri, {
         ...(options.flavor !== undefined && { flavor: options.flavor }),
         ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
         config,
         onProgress,
+        signal,
       }),
     options,
   );
@@ -48,13 +49,14 @@ export async function updateDeployment(options: UpdateOptions): Promise<void> {
   const client = await openClient(targetUri);
   const deployment = await withProgress(
     `Updating deployment ${options.name} on ${targetUri}`,
-    (onProgress) =>
+    (onProgress, signal) =>
       client.updateDeployment(options.name, {
         ...(options.modelUri !== undefined && { modelUri: options.modelUri }),
         ...(options.flavor !== undefined && { flavor: options.flavor }),
         ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
         config,
         onProgress,
+        signal,
       }),
     options,
   );
@@ -75,11 +77,12 @@ export async function deleteDeployment(options: DeleteOptions): Promise<void> {
   const client = await openClient(targetUri);
   await withProgress(
     `Deleting deployment ${options.name} on ${targetUri}`,
-    (onProgress) =>
+    (onProgress, signal) =>
       client.deleteDeployment(options.name, {
         ...(options.endpoint !== undefined && { endpoint: options.endpoint }),
         config,
         onProgress,
+        signal,
       }),
     options,
   );

@@ -25,7 +25,7 @@ export async function createEndpoint(options: EndpointConfigOptions): Promise<vo
   const client = await openClient(targetUri);
   const endpoint = await withProgress(
     `Creating endpoint ${options.endpoint} on ${targetUri}`,
-    (onProgress) => client.createEndpoint(options.endpoint, config, { onProgress }),
+    (onProgress, signal) => client.createEndpoint(options.endpoint, config, { onProgress, signal }),
     options,
   );
   if (options.json) return printJson(endpoint ?? { name: options.endpoint });
@@ -38,7 +38,7 @@ export async function updateEndpoint(options: EndpointConfigOptions): Promise<vo
   const client = await openClient(targetUri);
   const endpoint = await withProgress(
     `Updating endpoint ${options.endpoint} on ${targetUri}`,
-    (onProgress) => client.updateEndpoint(options.endpoint, config, { onProgress }),
+    (onProgress, signal) => client.updateEndpoint(options.endpoint, config, { onProgress, signal }),
     options,
   );
   if (options.json) return printJson(endpoint ?? { name: options.endpoint });
@@ -50,7 +50,7 @@ export async function deleteEndpoint(options: EndpointOptions): Promise<void> {
   const client = await openClient(targetUri);
   await withProgress(
     `Deleting endpoint ${options.endpoint} on ${targetUri}`,
-    (onProgress) => client.deleteEndpoint(options.endpoint, { onProgress }),
+    (onProgress, signal) => client.deleteEndpoint(options.endpoint, { onProgress, signal }),
     options,
   );
   if (options.json) return printJson({ name: options.endpoint, deleted: true });
