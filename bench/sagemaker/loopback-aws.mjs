@@ -10,6 +10,9 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const packageDir = path.join(root, 'packages/target-sagemaker');
 
 export async function loadLoopbackAws() {
+  // The loopback servers run the AWS SDK in this process: without this, its notice about Node 22
+  // (nine lines) heads every bench's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ||= 'true';
   const require = createRequire(path.join(root, 'package.json'));
   const esbuild = createRequire(require.resolve('tsup')).resolve('esbuild');
   const { build } = await import(pathToFileURL(esbuild).href);
