@@ -9,7 +9,14 @@ import { createWriteStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError } from '@berth/core';
-import { fetchWithRetry, HttpError, parseMlflowErrorBody, retrySettingsFromEnvironment } from '@berth/core/http';
+import {
+  fetchWithRetry,
+  HttpError,
+  parseMlflowErrorBody,
+  type RetryNotice,
+  retrySettingsFromEnvironment,
+} from '@berth/core/http';
+import { progressSink } from './retry-notices.js';
 
 /** Who answers a request, for messages. */
 export interface MlflowEndpoint {
@@ -72,13 +79,32 @@ function requestInit(url: string, init: RequestInit): { plainUrl: string; init: 
   };
 }
 
+/**
+ * fetchWithRetry's `onRetry` when the download's caller listens: who did not answer (the server,
+ * else the URL, credentials removed), why, which retry of how many, and what sets the count.
+ */
+function retrying(url: string, endpoint: MlflowEndpoint): { onRetry?: (notice: RetryNotice) => void } {
+  const sink = progressSink();
+  if (sink === undefined) return {};
+  const who = endpoint.server ? `The MLflow server at ${redact(endpoint.server)}` : redact(url);
+  return {
+    onRetry: (notice) => {
+      const why = notice.error === undefined ? notice.reason : networkReason(notice.error, url).text;
+      const wait = notice.delaySeconds >= 1 ? ` in ${Math.round(notice.delaySeconds)} s` : '';
+      sink({
+        message: `${who} did not answer (${why}); retry ${notice.retry} of ${notice.maxRetries}${wait} (MLFLOW_HTTP_REQUEST_MAX_RETRIES sets how many)`,
+      });
+    },
+  };
+}
+
 /** A call to MLflow's REST API; resolves to the answer's JSON. */
 export async function mlflowApiRequest<T>(url: string, init: RequestInit, endpoint: MlflowEndpoint): Promise<T> {
   const method = (init.method ?? 'GET').toUpperCase();
   const request = requestInit(url, init);
   let response: Response;
   try {
-    response = await fetchWithRetry(request.plainUrl, request.init);
+    response = await fetchWithRetry(request.plainUrl, request.init, retrying(url, endpoint));
   } catch (error) {
     throw describeHttpFailure(error, url, method, endpoint, 'api');
   }
@@ -109,7 +135,10 @@ export async function downloadToFile(url: string, target: string, endpoint: Mlfl
   try {
     let response: Response;
     try {
-      response = await fetchWithRetry(request.plainUrl, request.init, { timeoutSeconds: 0 });
+      response = await fetchWithRetry(request.plainUrl, request.init, {
+        timeoutSeconds: 0,
+        ...retrying(url, endpoint),
+      });
     } catch (error) {
       if (stall.signal.aborted) throw stall.signal.reason;
       throw describeHttpFailure(error, url, 'GET', endpoint, 'file');

@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { ProgressEvent } from '@berth/core';
 import { defaultModelCacheDir, extractArchiveToCache } from './download-cache.js';
 import { missingMLmodelError } from './mlmodel.js';
 import { localPathOf, REGISTERED_SCHEMES, unknownSchemeError, uriScheme } from './model-uri-grammar.js';
@@ -11,6 +12,11 @@ import { localPathOf, REGISTERED_SCHEMES, unknownSchemeError, uriScheme } from '
 export interface ResolveModelUriOptions {
   /** Where downloads are cached; default `<BERTH_HOME>/cache/models`. */
   cacheDir?: string;
+  /**
+   * Told what a download waits for: a server that does not answer is retried for up to about
+   * four minutes under MLflow's default policy, and each retry is reported here, with why.
+   */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 export async function resolveModelUri(uri: string, options: ResolveModelUriOptions = {}): Promise<string> {
@@ -29,6 +35,9 @@ export async function resolveModelUri(uri: string, options: ResolveModelUriOptio
     return info.isFile() ? path.dirname(directory) : directory;
   }
   if (!REGISTERED_SCHEMES.includes(scheme)) throw unknownSchemeError(uri);
-  const { downloadModel } = await import('./model-download.js');
-  return downloadModel(uri, scheme, cacheDir);
+  const [{ downloadModel }, { withProgressSink }] = await Promise.all([
+    import('./model-download.js'),
+    import('./retry-notices.js'),
+  ]);
+  return withProgressSink(options.onProgress, () => downloadModel(uri, scheme, cacheDir));
 }

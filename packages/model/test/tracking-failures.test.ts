@@ -71,6 +71,29 @@ describe('an unreachable tracking server', () => {
     expect(error.suggestions[0]).toContain('Check that the server is running');
   });
 
+  it('reports each retry to onProgress while it waits: the server, why, which retry of how many; no credentials', async () => {
+    const url = await listen(http.createServer());
+    await new Promise<void>((resolve) => (servers.pop() as http.Server).close(() => resolve()));
+    process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '2';
+    process.env.MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR = '0';
+    process.env.MLFLOW_HTTP_REQUEST_BACKOFF_JITTER = '0';
+    process.env.MLFLOW_TRACKING_URI = url.replace('http://', 'http://alice:s3cret@');
+    const messages: string[] = [];
+    await rejection(
+      resolveModelUri('runs:/abc/model', {
+        cacheDir: await tempDir(),
+        onProgress: (event) => messages.push(event.message),
+      }),
+    );
+    expect(messages).toEqual(
+      [1, 2].map(
+        (retry) =>
+          `The MLflow server at ${url} did not answer (connection refused (ECONNREFUSED)); retry ${retry} of 2 (MLFLOW_HTTP_REQUEST_MAX_RETRIES sets how many)`,
+      ),
+    );
+    expect(messages.join('\n')).not.toContain('s3cret');
+  });
+
   it('TLS: a certificate Node does not trust, and https to a plain http port', async () => {
     process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '0';
     const untrusted = await listen(

@@ -38,9 +38,13 @@ export class DeploymentContext {
   }
 
   /** Resolves and validates a model (lazily loads @berth/model); remote models land in `<state>/models`. */
-  async inspect(modelUri: string, flavor: string | undefined): Promise<InspectedModel> {
+  async inspect(
+    modelUri: string,
+    flavor: string | undefined,
+    onProgress?: OperationOptions['onProgress'],
+  ): Promise<InspectedModel> {
     const { inspectModel } = await import('./model-inspection.js');
-    return inspectModel(modelUri, flavor, join(this.stateDirectory, 'models'));
+    return inspectModel(modelUri, flavor, join(this.stateDirectory, 'models'), onProgress);
   }
 
   /** Keeps `work` (started without waiting) from being cut off by `close`. */

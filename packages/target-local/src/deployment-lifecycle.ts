@@ -59,7 +59,8 @@ export async function createDeployment(
   // A local model directory starts serving while @berth/model validates it (its import alone
   // costs a few hundred ms); a remote URI must be resolved first.
   const local = localModelDirectory(modelUri);
-  const resolved = local === undefined ? await context.inspect(modelUri, options.flavor) : undefined;
+  const resolved =
+    local === undefined ? await context.inspect(modelUri, options.flavor, options.onProgress) : undefined;
   if (resolved) requireCodeAllowed(name, resolved.flavor, config.allow_code);
   const record: NewDeployment = {
     name,

@@ -149,7 +149,7 @@ async function updateTarget(
   }
   const modelUri = options.modelUri ?? record.modelUri;
   const flavor = options.flavor ?? (options.modelUri === undefined ? record.flavor : undefined);
-  return { model: await context.inspect(modelUri, flavor), config: merged, note: 'model update' };
+  return { model: await context.inspect(modelUri, flavor, options.onProgress), config: merged, note: 'model update' };
 }
 
 /** Hot swap through the server's control route; on any failure the old model keeps serving. */

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { ProgressEvent } from '@berth/core';
 
 /** A model checked before any process starts: where it is, which flavor serves it, how to probe it. */
 export interface InspectedModel {
@@ -19,9 +20,10 @@ export async function inspectModel(
   modelUri: string,
   flavor: string | undefined,
   cacheDir: string,
+  onProgress?: (event: ProgressEvent) => void,
 ): Promise<InspectedModel> {
   const { resolveModelUri, loadMLmodel, selectFlavor } = await import('@berth/model');
-  const directory = resolve(await resolveModelUri(modelUri, { cacheDir }));
+  const directory = resolve(await resolveModelUri(modelUri, { cacheDir, ...(onProgress ? { onProgress } : {}) }));
   const mlmodel = await loadMLmodel(directory);
   const chosen = selectFlavor(mlmodel, flavor);
   return { modelUri, directory, flavor: chosen, example: await readExample(directory, mlmodel.savedInputExampleInfo) };

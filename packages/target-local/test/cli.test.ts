@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../dist/index.js';
@@ -87,4 +89,36 @@ describe.runIf(existsSync(cli))('the berth binary against -t local', () => {
     expect(berth('delete', '-t', target, '--name', 'cli-a').status).toBe(0);
     expect(berth('get', '-t', target, '--name', 'cli-a').status).toBe(4);
   }, 240_000);
+
+  it('create from a tracking server that refuses says so at each retry while it waits, then fails', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const result = spawnSync(
+      process.execPath,
+      [cli, 'create', '-t', target, '--name', 'cli-remote', '-m', 'runs:/abc/model'],
+      {
+        cwd: repositoryRoot,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          ...process.env,
+          BERTH_HOME: state,
+          MLFLOW_TRACKING_URI: `http://127.0.0.1:${port}`,
+          MLFLOW_HTTP_REQUEST_MAX_RETRIES: '2',
+          MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: '0',
+          MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: '0',
+        },
+      },
+    );
+    expect(result.status).toBe(6);
+    // Not a terminal: one plain line per retry, before the error.
+    for (const retry of [1, 2]) {
+      expect(result.stderr).toContain(
+        `The MLflow server at http://127.0.0.1:${port} did not answer (connection refused (ECONNREFUSED)); retry ${retry} of 2`,
+      );
+    }
+    expect(result.stderr).toContain(`Could not reach the MLflow tracking server at http://127.0.0.1:${port}`);
+  }, 90_000);
 });

@@ -97,7 +97,7 @@ export async function deploy(context: FlowContext, request: DeployRequest): Prom
   const { clients } = context;
   const name = request.name;
 
-  const model = await prepareModel(request.modelUri, request.flavor);
+  const model = await prepareModel(request.modelUri, request.flavor, progress);
   const existing = await describeEndpoint(clients, name);
   if (existing !== undefined && request.mode === 'create') {
     throw new BerthError(

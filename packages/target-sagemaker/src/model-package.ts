@@ -1,4 +1,4 @@
-import { BerthError } from '@berth/core';
+import { BerthError, type ProgressEvent } from '@berth/core';
 
 /**
  * The model a deployment ships: its local directory (downloaded by `@berth/model` from any model
@@ -65,9 +65,14 @@ export function usesBerthImage(flavor: string): boolean {
 }
 
 /** Downloads (or finds) the model and picks its flavor; loads `@berth/model` only here. */
-export async function prepareModel(modelUri: string, requestedFlavor?: string): Promise<ModelPackage> {
+export async function prepareModel(
+  modelUri: string,
+  requestedFlavor?: string,
+  onProgress?: (event: ProgressEvent) => void,
+): Promise<ModelPackage> {
   const { resolveModelUri, loadMLmodel } = await import('@berth/model');
-  const directory = await resolveModelUri(modelUri);
+  // A download reports its retries (a tracking server that does not answer can take minutes).
+  const directory = await resolveModelUri(modelUri, onProgress ? { onProgress } : {});
   let metadata: Awaited<ReturnType<typeof loadMLmodel>>;
   try {
     metadata = await loadMLmodel(directory);

@@ -166,6 +166,39 @@ describe('fetchWithRetry against a loopback server', () => {
     expect(error.details).toEqual({ retries: 1 });
   });
 
+  it('tells onRetry before each retry: which one, of how many, the wait and what failed', async () => {
+    const { url } = await serve((_request, response, _body, attempt) => {
+      response.writeHead(attempt < 3 ? 503 : 200).end('ok');
+    });
+    const notices: unknown[] = [];
+    const response = await fetchWithRetry(
+      url,
+      { method: 'POST', body: 'x' },
+      {
+        ...fast,
+        maxRetries: 4,
+        random: () => 0,
+        onRetry: (notice) => notices.push(notice),
+      },
+    );
+    expect(response.status).toBe(200);
+    expect(notices).toEqual([
+      { retry: 1, maxRetries: 4, delaySeconds: 0, method: 'POST', url, reason: 'HTTP 503 Service Unavailable' },
+      { retry: 2, maxRetries: 4, delaySeconds: 0.01, method: 'POST', url, reason: 'HTTP 503 Service Unavailable' },
+    ]);
+
+    const refused = await serve(() => undefined);
+    const server = servers.pop() as Server;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const reasons: string[] = [];
+    await fetchWithRetry(
+      refused.url,
+      {},
+      { ...fast, maxRetries: 2, onRetry: (notice) => reasons.push(notice.reason) },
+    ).catch(() => undefined);
+    expect(reasons).toEqual(['fetch failed (ECONNREFUSED)', 'fetch failed (ECONNREFUSED)']);
+  });
+
   it('sends every attempt through the fetch it is given', async () => {
     const { url, seen } = await serve((_request, response, _body, attempt) => {
       response.writeHead(attempt === 1 ? 503 : 200).end('ok');

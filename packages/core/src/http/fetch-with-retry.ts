@@ -22,6 +22,29 @@ export interface FetchWithRetryOptions extends Partial<RetrySettings> {
    * own dispatcher, and keeps this one retry policy.
    */
   fetch?: (input: string | URL, init: RequestInit) => Promise<Response>;
+  /**
+   * Told before each retry waits, so a caller can say why a request is taking long (the default
+   * policy can wait about four minutes on a server that refuses connections).
+   */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+/** A retry about to wait: what failed, which retry this is, and how long until it is sent. */
+export interface RetryNotice {
+  /** 1 for the first retry. */
+  retry: number;
+  /** Retries the policy allows this request. */
+  maxRetries: number;
+  /** Seconds until the retry is sent. */
+  delaySeconds: number;
+  /** The request's method, upper case. */
+  method: string;
+  /** The request's URL, as given. */
+  url: string;
+  /** What failed: `HTTP 503 Service Unavailable`, or the connection error (`fetch failed (ECONNREFUSED)`). */
+  reason: string;
+  /** The error fetch threw, when the request failed without an answer. */
+  error?: unknown;
 }
 
 const MAX_BODY_IN_MESSAGE = 2000;
@@ -50,6 +73,8 @@ export async function fetchWithRetry(
   const maxRetries = isReplayable(init.body) ? settings.maxRetries : 0;
   const userSignal = init.signal ?? undefined;
   const send = options.fetch ?? fetch;
+  const notify = (retry: number, delaySeconds: number, reason: string, error?: unknown) =>
+    options.onRetry?.({ retry, maxRetries, delaySeconds, method, url: target, reason, ...(error ? { error } : {}) });
 
   for (let retry = 0; ; retry++) {
     const timeout = settings.timeoutSeconds > 0 ? AbortSignal.timeout(settings.timeoutSeconds * 1000) : undefined;
@@ -61,7 +86,9 @@ export async function fetchWithRetry(
       if (userSignal?.aborted) throw userSignal.reason ?? error;
       if (timeout?.aborted) throw timeoutError(target, method, settings.timeoutSeconds, error);
       if (retry < maxRetries) {
-        await wait(backoffSeconds(retry + 1, settings, maxBackoff, random), userSignal);
+        const delay = backoffSeconds(retry + 1, settings, maxBackoff, random);
+        notify(retry + 1, delay, describeFailure(error), error);
+        await wait(delay, userSignal);
         continue;
       }
       throw new HttpError(`API request to ${method} ${target} failed with exception ${describeFailure(error)}`, {
@@ -76,8 +103,9 @@ export async function fetchWithRetry(
     if (retryCodes.has(response.status) && retry < maxRetries) {
       const retryAfter = settings.respectRetryAfter ? parseRetryAfter(response.headers.get('retry-after')) : undefined;
       await response.body?.cancel().catch(() => undefined);
-      const delay = retryAfter ?? backoffSeconds(retry + 1, settings, maxBackoff, random);
-      await wait(Math.min(delay, maxBackoff), userSignal);
+      const delay = Math.min(retryAfter ?? backoffSeconds(retry + 1, settings, maxBackoff, random), maxBackoff);
+      notify(retry + 1, delay, `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+      await wait(delay, userSignal);
       continue;
     }
     if (response.status >= 400 && options.raiseOnStatus !== false) {
