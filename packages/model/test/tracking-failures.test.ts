@@ -55,13 +55,19 @@ async function resolveWith(trackingUri: string, uri = 'runs:/abc/model'): Promis
   return rejection(resolveModelUri(uri, { cacheDir: await tempDir() }));
 }
 
+/** An address where nothing listens any more, with `retries` retries that do not wait. */
+async function refusingAddress(retries: number): Promise<string> {
+  const url = await listen(http.createServer());
+  await new Promise<void>((resolve) => (servers.pop() as http.Server).close(() => resolve()));
+  process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = String(retries);
+  process.env.MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR = '0';
+  process.env.MLFLOW_HTTP_REQUEST_BACKOFF_JITTER = '0';
+  return url;
+}
+
 describe('an unreachable tracking server', () => {
   it('connection refused: names the cause and the address, after the retries MLFLOW_HTTP_REQUEST_MAX_RETRIES allows', async () => {
-    const url = await listen(http.createServer());
-    await new Promise<void>((resolve) => (servers.pop() as http.Server).close(() => resolve()));
-    process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '2';
-    process.env.MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR = '0';
-    process.env.MLFLOW_HTTP_REQUEST_BACKOFF_JITTER = '0';
+    const url = await refusingAddress(2);
     const error = await resolveWith(url);
     expect(error.code).toBe('TEMPORARILY_UNAVAILABLE');
     expect(error.exitCode).toBe(6);
@@ -72,11 +78,7 @@ describe('an unreachable tracking server', () => {
   });
 
   it('reports each retry to onProgress while it waits: the server, why, which retry of how many; no credentials', async () => {
-    const url = await listen(http.createServer());
-    await new Promise<void>((resolve) => (servers.pop() as http.Server).close(() => resolve()));
-    process.env.MLFLOW_HTTP_REQUEST_MAX_RETRIES = '2';
-    process.env.MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR = '0';
-    process.env.MLFLOW_HTTP_REQUEST_BACKOFF_JITTER = '0';
+    const url = await refusingAddress(2);
     process.env.MLFLOW_TRACKING_URI = url.replace('http://', 'http://alice:s3cret@');
     const messages: string[] = [];
     await rejection(

@@ -413,9 +413,17 @@ async function bytesOf(body: unknown): Promise<Uint8Array> {
   throw new Error(`unexpected body ${typeof body}`);
 }
 
-/** The names in a ustar archive (512-byte headers; the name is the first 100 bytes, prefix at 345). */
-function tarEntryNames(tar: Buffer): string[] {
-  const names: string[] = [];
+/** One entry of a ustar archive: its name (prefix joined), type flag and contents. */
+export interface TarEntry {
+  name: string;
+  /** `0` (or empty) a file, `5` a directory, `x`/`g` pax headers, … */
+  type: string;
+  body: Buffer;
+}
+
+/** The entries of a ustar archive (512-byte headers; the name is the first 100 bytes, prefix at 345). */
+export function tarEntries(tar: Buffer): TarEntry[] {
+  const entries: TarEntry[] = [];
   for (let offset = 0; offset + 512 <= tar.length; ) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((byte) => byte === 0)) break;
@@ -427,11 +435,29 @@ function tarEntryNames(tar: Buffer): string[] {
     const name = field(0, 100);
     const prefix = field(345, 155);
     const size = Number.parseInt(field(124, 12).trim() || '0', 8);
-    const type = field(156, 1);
-    if (type !== 'x' && type !== 'g') names.push(prefix ? `${prefix}/${name}` : name);
+    entries.push({
+      name: prefix ? `${prefix}/${name}` : name,
+      type: field(156, 1),
+      body: tar.subarray(offset + 512, offset + 512 + size),
+    });
     offset += 512 + Math.ceil(size / 512) * 512;
   }
-  return names;
+  return entries;
+}
+
+/** The regular files of a ustar archive, by name. */
+export function tarFiles(tar: Buffer): Map<string, Buffer> {
+  return new Map(
+    tarEntries(tar)
+      .filter((entry) => entry.type === '0' || entry.type === '')
+      .map((entry) => [entry.name, entry.body]),
+  );
+}
+
+function tarEntryNames(tar: Buffer): string[] {
+  return tarEntries(tar)
+    .filter((entry) => entry.type !== 'x' && entry.type !== 'g')
+    .map((entry) => entry.name);
 }
 
 export interface FakeAws {

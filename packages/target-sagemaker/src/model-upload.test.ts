@@ -13,7 +13,7 @@ import {
 import { BerthError } from '@berth/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AwsClients } from './aws-clients.js';
-import { type FakeAws, fakeAws } from './fake-aws.js';
+import { type FakeAws, fakeAws, tarFiles } from './fake-aws.js';
 import { MAX_PARTS, partSizeFor, uploadModelArchive } from './model-upload.js';
 
 const BUCKET = 'models';
@@ -23,21 +23,6 @@ let scratch: string;
 let small: string;
 let large: string;
 let aws: FakeAws;
-
-/** The regular files of a ustar archive, by name (512-byte headers, size in octal at 124). */
-function filesOf(tar: Buffer): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (let offset = 0; offset + 512 <= tar.length; ) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) break;
-    const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
-    const size = Number.parseInt(header.subarray(124, 136).toString('utf8').replace(/\0.*$/s, '').trim() || '0', 8);
-    const type = String.fromCharCode(header[156] as number);
-    if (type === '0' || type === '\0') files.set(name, tar.subarray(offset + 512, offset + 512 + size));
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
 
 const rejection = (promise: Promise<unknown>) =>
   promise.then(
@@ -86,7 +71,7 @@ describe('uploadModelArchive', () => {
     const stored = aws.s3.objects.get(`${BUCKET}/${KEY}`);
     expect(uploaded).toEqual({ url: `s3://${BUCKET}/${KEY}`, bucket: BUCKET, key: KEY, bytes: stored?.body.length });
     expect(progress).toEqual([stored?.body.length]);
-    const files = filesOf(gunzipSync(stored?.body as Uint8Array));
+    const files = tarFiles(gunzipSync(stored?.body as Uint8Array));
     expect([...files.keys()].sort()).toEqual(['MLmodel', 'model.onnx']);
     expect(files.get('model.onnx')?.toString()).toBe('onnx');
   });
@@ -122,7 +107,7 @@ describe('uploadModelArchive', () => {
     const stored = aws.s3.objects.get(`${BUCKET}/${KEY}`);
     expect(stored?.tagging).toBe('SageMaker=true');
     expect(uploaded.bytes).toBe(stored?.body.length);
-    const files = filesOf(gunzipSync(stored?.body as Uint8Array));
+    const files = tarFiles(gunzipSync(stored?.body as Uint8Array));
     expect([...files.keys()].sort()).toEqual(['MLmodel', 'model.onnx', 'weights/extra.bin']);
     expect(files.get('model.onnx')?.equals(await readFile(path.join(large, 'model.onnx')))).toBe(true);
     expect(files.get('weights/extra.bin')?.equals(await readFile(path.join(large, 'weights', 'extra.bin')))).toBe(true);

@@ -20,31 +20,13 @@ import {
 import { BerthError } from '@berth/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../src/aws-clients.js';
+import { tarFiles } from '../src/fake-aws.js';
 import { uploadModelArchive } from '../src/model-upload.js';
 import { type MotoServer, skipWithoutMoto, startMotoServer } from './support/moto-server.js';
 import { REGION, type TestClients, testClients } from './support/test-clients.js';
 
 const BUCKET = 'berth-models';
 const KEY = 'big-model-1/model.tar.gz';
-
-/** Regular files of a tar archive by name (ustar headers; pax headers skipped). */
-function filesOf(tar: Buffer): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  for (let offset = 0; offset + 512 <= tar.length; ) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) break;
-    const text = (start: number, length: number) =>
-      header
-        .subarray(start, start + length)
-        .toString('utf8')
-        .replace(/\0.*$/s, '');
-    const size = Number.parseInt(text(124, 12).trim() || '0', 8);
-    const type = text(156, 1);
-    if (type === '0' || type === '') files.set(text(0, 100), tar.subarray(offset + 512, offset + 512 + size));
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
 
 describe.skipIf(skipWithoutMoto('model upload against moto S3'))('model upload â†’ moto S3 (wire format)', () => {
   let moto: MotoServer;
@@ -112,7 +94,7 @@ describe.skipIf(skipWithoutMoto('model upload against moto S3'))('model upload â
       await (whole.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
     );
     expect(body.length).toBe(uploaded.bytes);
-    const files = filesOf(gunzipSync(body));
+    const files = tarFiles(gunzipSync(body));
     expect([...files.keys()].sort()).toEqual(['MLmodel', 'weights/weights.bin']);
     expect(files.get('weights/weights.bin')?.equals(await readFile(path.join(model, 'weights', 'weights.bin')))).toBe(
       true,
