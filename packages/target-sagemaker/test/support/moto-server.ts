@@ -6,9 +6,10 @@
  * Where moto_server is missing the suites say so in one line and skip; with CI=true a missing
  * moto_server fails the run instead, so CI can never pass by skipping.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { stopChild } from './stop-child.js';
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>` */
@@ -128,28 +129,6 @@ async function waitForMotoApi(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`moto_server at ${url} never answered /moto-api/: ${String(last)}`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  const pid = child.pid;
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {}
-    }, 5000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      clearTimeout(kill);
-      resolve();
-    }
-  });
 }
 
 /** Queues InvokeEndpoint answers in moto (its runtime answers placeholder text otherwise). */

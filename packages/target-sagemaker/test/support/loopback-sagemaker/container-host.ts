@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { stopChild } from '../stop-child.js';
 
 export interface ContainerSpec {
   image: string;
@@ -108,7 +109,7 @@ export class ContainerHost {
       logs: () => output,
       stop: async () => {
         this.running.delete(container);
-        await stopProcess(child);
+        await stopChild(child);
         await rm(home, { recursive: true, force: true });
       },
     };
@@ -171,26 +172,4 @@ async function waitForReady(child: ChildProcess, readyFile: string, timeoutMs: n
     }
   }
   throw new ContainerStartError(`the container did not answer /ping within ${timeoutMs} ms`);
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
-  const pid = child.pid;
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {}
-    }, 5000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      clearTimeout(kill);
-      resolve();
-    }
-  });
 }
