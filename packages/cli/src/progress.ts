@@ -82,20 +82,20 @@ export async function withProgress<T>(
   };
   let timer: ReturnType<typeof setInterval> | undefined;
   const controller = new AbortController();
-  let interrupted: ProgressEvent | undefined;
+  /** What the target said happens next, as it stood when Ctrl-C came. */
+  let hint: string | undefined;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** The task did not stop in time, or Ctrl-C came twice: say what goes on, and leave. */
   const leave = () => {
     clearTimeout(graceTimer);
     interrupts.off('SIGINT', leave);
-    const hint = interrupted?.interruptHint;
     stream.write(`Stopped waiting (Ctrl-C).${hint ? ` ${hint}` : ''}\n`);
     interrupts.exit(130);
   };
   const onInterrupt = () => {
     if (timer) clearInterval(timer);
     if (terminal) erase();
-    interrupted = latest ?? { message: label };
+    hint = latest?.interruptHint;
     stream.write('\nStopping (Ctrl-C; press it again to quit at once)…\n');
     interrupts.once('SIGINT', leave);
     graceTimer = setTimeout(leave, options.stopGraceMs ?? STOP_GRACE_MS);
@@ -110,15 +110,13 @@ export async function withProgress<T>(
   try {
     return await task(onProgress, controller.signal);
   } catch (error) {
-    if (interrupted !== undefined) {
+    if (controller.signal.aborted) {
       // A bare AbortError says nothing the target's hint does not say better.
       if ((error as { name?: unknown }).name === 'AbortError') {
         leave();
         throw error;
       }
-      // It stopped: its own words say what was undone and what was left.
-      clearTimeout(graceTimer);
-      interrupts.off('SIGINT', leave);
+      // It stopped: its own words say what was undone and what was left (the finally clears the timer).
       const suggestions = (error as { suggestions?: unknown }).suggestions;
       const lines = [`Stopped (Ctrl-C): ${error instanceof Error ? error.message : String(error)}`];
       if (Array.isArray(suggestions)) lines.push(...suggestions.map((suggestion) => `  ${String(suggestion)}`));

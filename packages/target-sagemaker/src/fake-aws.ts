@@ -316,6 +316,9 @@ export interface PendingUpload {
   parts: Map<number, Uint8Array>;
 }
 
+const noSuchUpload = () =>
+  Object.assign(new Error('NoSuchUpload'), { name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
+
 export class FakeS3 {
   readonly buckets = new Set<string>();
   readonly objects = new Map<string, StoredObject>();
@@ -352,15 +355,13 @@ export class FakeS3 {
     });
     stub.on(UploadPartCommand).callsFake(async ({ UploadId, PartNumber, Body }) => {
       const upload = this.uploads.get(UploadId);
-      if (!upload)
-        throw Object.assign(new Error('NoSuchUpload'), { name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
+      if (!upload) throw noSuchUpload();
       upload.parts.set(PartNumber, new Uint8Array(await bytesOf(Body)));
       return { ETag: `"etag-${PartNumber}"` };
     });
     stub.on(CompleteMultipartUploadCommand).callsFake(({ UploadId, MultipartUpload }) => {
       const upload = this.uploads.get(UploadId);
-      if (!upload)
-        throw Object.assign(new Error('NoSuchUpload'), { name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });
+      if (!upload) throw noSuchUpload();
       const numbers = (MultipartUpload?.Parts ?? []).map((part: { PartNumber?: number }) => part.PartNumber as number);
       const body = Buffer.concat(numbers.map((number: number) => upload.parts.get(number) as Uint8Array));
       this.objects.set(`${upload.bucket}/${upload.key}`, {

@@ -30,8 +30,7 @@ import { awsError } from './aws-errors.js';
 const EXCLUDED_ENTRIES = new Set(['.berth-download.json']);
 /** SageMaker reads the object only when this tag says so (MLflow sets it too). */
 export const SAGEMAKER_OBJECT_TAGGING = 'SageMaker=true';
-/** S3's limits: parts of at least 5 MiB (but the last), at most 10,000 of them. */
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
+/** S3's limits: parts of at least 5 MiB (but the last; 8 MiB here), at most 10,000 of them. */
 export const MAX_PARTS = 10_000;
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 /** Parts sent at once; gzip, not the network, is the upload's limit (bench/sagemaker). */
@@ -61,7 +60,10 @@ export interface UploadOptions {
  * (one packer for both, so run-local serves exactly what SageMaker gets).
  */
 export async function createModelArchive(directory: string): Promise<Readable> {
-  const entries = await archiveEntries(directory);
+  return packEntries(directory, await archiveEntries(directory));
+}
+
+async function packEntries(directory: string, entries: string[]): Promise<Readable> {
   const [{ create }, { createGzip }] = await Promise.all([import('tar'), import('node:zlib')]);
   // tar reads files in blocks of up to 16 MiB by default, and several can wait for gzip at once;
   // 1 MiB blocks keep the pipeline's memory near the upload's own part buffers (bench/sagemaker).
@@ -118,9 +120,9 @@ export async function uploadModelArchive(
   key: string,
   options: UploadOptions = {},
 ): Promise<UploadedModel> {
-  const partSize =
-    options.partSize ?? partSizeFor(await estimatedArchiveBytes(directory, await archiveEntries(directory)));
-  const [archive, s3] = await Promise.all([createModelArchive(directory), clients.s3()]);
+  const entries = await archiveEntries(directory);
+  const partSize = options.partSize ?? partSizeFor(await estimatedArchiveBytes(directory, entries));
+  const [archive, s3] = await Promise.all([packEntries(directory, entries), clients.s3()]);
   const upload = new PartUpload(s3.client, s3.sdk, {
     bucket,
     key,

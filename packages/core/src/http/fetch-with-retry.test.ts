@@ -191,12 +191,22 @@ describe('fetchWithRetry against a loopback server', () => {
     const server = servers.pop() as Server;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const reasons: string[] = [];
+    const errors: unknown[] = [];
     await fetchWithRetry(
       refused.url,
       {},
-      { ...fast, maxRetries: 2, onRetry: (notice) => reasons.push(notice.reason) },
+      {
+        ...fast,
+        maxRetries: 2,
+        onRetry: (notice) => {
+          reasons.push(notice.reason);
+          errors.push(notice.error);
+        },
+      },
     ).catch(() => undefined);
     expect(reasons).toEqual(['fetch failed (ECONNREFUSED)', 'fetch failed (ECONNREFUSED)']);
+    // The error itself rides along, for a caller that words it its own way.
+    expect(errors.map((error) => (error as Error).message)).toEqual(['fetch failed', 'fetch failed']);
   });
 
   it('sends every attempt through the fetch it is given', async () => {
